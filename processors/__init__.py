@@ -1,0 +1,1 @@
+"""inferwatch processors: the logic side (OTLP validation, derivations, statistics, rules, payloads)."""
