@@ -1,0 +1,204 @@
+"""Assemble the gateway from its config, and run its lifecycle.
+
+Reads: the ``Config``. Writes: the ClickHouse schema (migrations), spool directories.
+Start order: storage → migrations → writers (which insert what an earlier run left spooled)
+→ receivers. Shutdown order, written once: health NOT_SERVING → receivers stop accepting and
+finish running exports → writers flush every accepted request → clients close.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass
+
+from clickhouse_connect.driver.client import Client
+
+import processors.otlp_tables as otlp_tables
+from gateway import __version__
+from gateway.clock import Clock, SystemClock
+from gateway.config import Config
+from gateway.ingest.spool import Spool
+from gateway.ingest.writer import SignalWriter
+from gateway.query import QueryService, readonly_settings
+from gateway.receivers.export import ExportService
+from gateway.receivers.grpc_server import GrpcReceiver
+from gateway.receivers.http_server import HttpReceiver
+from gateway.storage.client import mask_dsn, open_client, parse_dsn
+from gateway.storage.ddl import Target
+from gateway.storage.ingest_sink import ClickHouseIngestSink
+from gateway.storage.migrations import apply_migrations
+from processors.otlp.signals import Signal
+
+log = logging.getLogger(__name__)
+
+
+def storage_target(config: Config) -> Target:
+    ttl = config.clickhouse.ttl
+    return Target(
+        database=config.clickhouse.database,
+        cluster=config.clickhouse.cluster,
+        ttl_seconds={
+            "traces": int(ttl.traces.total_seconds()),
+            "logs": int(ttl.logs.total_seconds()),
+            "metrics": int(ttl.metrics.total_seconds()),
+            "ml": int(ttl.ml.total_seconds()),
+        },
+    )
+
+
+@dataclass
+class _Readiness:
+    """Caches the last storage probe for a second so /readyz polling stays cheap."""
+
+    client: Client
+    checked_at: float = 0.0
+    result: tuple[bool, str] = (False, "not checked yet")
+
+    def __call__(self) -> tuple[bool, str]:
+        now = time.monotonic()
+        if now - self.checked_at >= 1.0:
+            try:
+                self.client.query("SELECT 1")
+                self.result = (True, "ready: ClickHouse answers")
+            except Exception as error:  # boundary: any failure means not ready
+                self.result = (False, f"not ready: ClickHouse does not answer: {error}")
+            self.checked_at = now
+        return self.result
+
+
+class Gateway:
+    def __init__(self, config: Config, clock: Clock | None = None) -> None:
+        self.config = config
+        self.clock = clock or SystemClock()
+        self.writers: dict[Signal, SignalWriter] = {}
+        self.grpc: GrpcReceiver | None = None
+        self.http: HttpReceiver | None = None
+        self.export: ExportService | None = None
+        self._clients: list[Client] = []
+        self._stopped = False
+        self._lock = threading.Lock()
+
+    # ---- lifecycle -------------------------------------------------------------------------
+    def start(self) -> None:
+        config = self.config
+        dsn = config.resolved_clickhouse_dsn()
+        database = config.clickhouse.database
+        timeouts = {
+            "connect_timeout": config.clickhouse.connect_timeout.total_seconds(),
+            "query_timeout": config.clickhouse.query_timeout.total_seconds(),
+        }
+        admin = self._open(dsn, database, **timeouts)
+        applied = apply_migrations(
+            admin, otlp_tables.migrations(), storage_target(config), otlp_tables.MACROS
+        )
+        if applied:
+            log.info("schema: applied %d migrations", len(applied))
+
+        ingest = config.ingest
+        schema = otlp_tables.ingest_schema()
+        for signal in Signal:
+            table = otlp_tables.INGEST_TABLES[signal.value]
+            sink = ClickHouseIngestSink(
+                self._open(dsn, database, create_database=False, **timeouts),
+                table.table,
+                table.message_name,
+                schema,
+            )
+            writer = SignalWriter(
+                signal.value,
+                Spool(os.path.join(config.resolved_spool_dir(), signal.value)),
+                sink,
+                flush_interval=ingest.flush_interval.total_seconds(),
+                max_batch_bytes=ingest.max_batch_bytes,
+                max_queue_bytes=ingest.max_queue_bytes,
+                retry_after=ingest.retry_after.total_seconds(),
+                max_backoff=ingest.max_insert_retry_backoff.total_seconds(),
+            )
+            writer.start()
+            self.writers[signal] = writer
+        self.export = ExportService(self.writers, self.clock)
+
+        query_service = None
+        if config.query_api.enabled:
+            query_client = self._open(
+                dsn,
+                database,
+                create_database=False,
+                settings=readonly_settings(
+                    config.query_api.max_result_rows, config.query_api.timeout.total_seconds()
+                ),
+                **timeouts,
+            )
+            query_service = QueryService(query_client)
+        receivers = config.receivers
+        if receivers.grpc.enabled:
+            self.grpc = GrpcReceiver(
+                receivers.grpc.endpoint, self.export, max_request_size=receivers.max_request_size
+            )
+            self.grpc.start()
+        if receivers.http.enabled:
+            self.http = HttpReceiver(
+                receivers.http.endpoint,
+                self.export,
+                max_request_size=receivers.max_request_size,
+                readiness=_Readiness(admin),
+                query=query_service,
+            )
+            self.http.start()
+        log.info("inferwatch %s started: %s", __version__, "; ".join(self.describe()))
+
+    def _open(self, dsn: str, database: str, **kwargs: object) -> Client:
+        client = open_client(dsn, database, **kwargs)  # type: ignore[arg-type]
+        self._clients.append(client)
+        return client
+
+    def describe(self) -> list[str]:
+        """Where it listens and where the data lives, for the start-up message."""
+        lines = []
+        if self.grpc is not None:
+            lines.append(f"OTLP/gRPC on {_host_port(self.config.receivers.grpc.endpoint, self.grpc.port)}")
+        if self.http is not None:
+            http = _host_port(self.config.receivers.http.endpoint, self.http.port)
+            lines.append(f"OTLP/HTTP on {http} (health: http://{http}/healthz, /readyz)")
+            if self.config.query_api.enabled:
+                lines.append(f"read-only SQL: POST http://{http}/api/v1/query")
+        dsn = parse_dsn(self.config.resolved_clickhouse_dsn())
+        if dsn.embedded_path:
+            lines.append(f"data: embedded ClickHouse in {dsn.embedded_path}")
+        else:
+            lines.append(
+                f"data: ClickHouse at {mask_dsn(dsn.raw)}, database {self.config.clickhouse.database}"
+            )
+        lines.append(f"spool: {self.config.resolved_spool_dir()}")
+        return lines
+
+    def shutdown(self, grace: float = 10.0) -> bool:
+        """Stop receiving, flush what was accepted, close storage. Idempotent, safe before start."""
+        with self._lock:
+            if self._stopped:
+                return True
+            self._stopped = True
+        if self.http is not None:
+            self.http.set_serving(False)
+        if self.grpc is not None:
+            self.grpc.stop(grace)
+        if self.http is not None:
+            self.http.stop()
+        drained = all([writer.shutdown(timeout=max(grace, 30.0)) for writer in self.writers.values()])
+        for client in self._clients:
+            try:
+                client.close()
+            except Exception:  # boundary: closing is best effort at exit
+                log.debug("closing a ClickHouse client failed", exc_info=True)
+        log.info(
+            "inferwatch stopped%s", "" if drained else " (some requests stay spooled for the next start)"
+        )
+        return drained
+
+
+def _host_port(endpoint: str, port: int) -> str:
+    host = endpoint.rpartition(":")[0] or "0.0.0.0"
+    return f"{host}:{port}"

@@ -1,0 +1,37 @@
+"""Arguments and config loading shared by the sub-commands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from gateway.config import Config, ConfigError, load_config
+
+
+def add_config_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config",
+        "-c",
+        metavar="FILE",
+        help="YAML config file (every key and its default: docs/configuration.md); defaults apply without it",
+    )
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY.PATH=VALUE",
+        help="override one config key, e.g. --set receivers.grpc.endpoint=0.0.0.0:4317 (repeatable)",
+    )
+
+
+def load_or_exit(args: argparse.Namespace, extra_overrides: list[str] | None = None) -> Config:
+    """The effective config, or a message naming every bad key and exit status 2."""
+    try:
+        return load_config(args.config, [*args.overrides, *(extra_overrides or [])])
+    except ConfigError as error:
+        print(f"inferwatch: invalid configuration:\n{error}", file=sys.stderr)
+        raise SystemExit(2) from error
+    except OSError as error:
+        print(f"inferwatch: cannot read config file: {error}", file=sys.stderr)
+        raise SystemExit(2) from error

@@ -1,0 +1,1 @@
+"""Ingest: the durable spool and the batching writer between receivers and ClickHouse."""

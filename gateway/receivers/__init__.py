@@ -1,0 +1,1 @@
+"""Receivers: OTLP over gRPC and HTTP, thin adapters over ``gateway.receivers.export``."""

@@ -1,0 +1,244 @@
+"""OTLP/HTTP receiver, health endpoints and the read-only query API on one port.
+
+Reads: HTTP requests on ``receivers.http.endpoint`` (default localhost:4318):
+``POST /v1/traces|metrics|logs`` (protobuf or JSON, optionally gzip), ``GET /healthz``,
+``GET /readyz`` (200 only while ClickHouse answers), ``POST /api/v1/query`` (see
+``gateway.query``). Writes: through ``ExportService``. Config keys: ``receivers.http.*``,
+``receivers.max_request_size``, ``query_api.*``.
+
+Responses use the request's content type; errors carry a ``google.rpc.Status`` body; 503
+answers carry ``Retry-After``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import threading
+import zlib
+from collections.abc import Callable
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from google.protobuf import json_format
+from google.rpc import status_pb2
+
+from gateway.receivers.errors import RequestTooLarge, UnsupportedMediaType, status_for
+from gateway.receivers.export import ExportService
+from processors.otlp.errors import PayloadError
+from processors.otlp.json_codec import decode_json, decode_protobuf, encode_json
+from processors.otlp.signals import Signal
+
+log = logging.getLogger(__name__)
+
+PROTOBUF = "application/x-protobuf"
+JSON = "application/json"
+_SIGNALS_BY_PATH = {signal.http_path: signal for signal in Signal}
+
+
+class QueryHandler:
+    """What the HTTP server needs from the query API (``gateway.query.QueryService``)."""
+
+    def run(self, sql: str, output_format: str) -> tuple[bytes, str]: ...
+
+
+def decompress_gzip(body: bytes, limit: int) -> bytes:
+    decompressor = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    try:
+        data = decompressor.decompress(body, limit + 1)
+    except zlib.error as error:
+        raise PayloadError(f"cannot decompress gzip body: {error}") from error
+    if len(data) > limit:
+        raise RequestTooLarge(limit)
+    if not decompressor.eof:
+        raise PayloadError("cannot decompress gzip body: truncated stream")
+    return data
+
+
+class HttpReceiver:
+    def __init__(
+        self,
+        endpoint: str,
+        export: ExportService,
+        *,
+        max_request_size: int,
+        readiness: Callable[[], tuple[bool, str]],
+        query: QueryHandler | None = None,
+    ) -> None:
+        host, _, port = endpoint.rpartition(":")
+        host = host.strip("[]") or "0.0.0.0"
+        receiver = self
+
+        class Handler(_OtlpHttpHandler):
+            pass
+
+        Handler.receiver = receiver
+        self._export = export
+        self._max_request_size = max_request_size
+        self._readiness = readiness
+        self._query = query
+        self._serving = True
+        self._server = ThreadingHTTPServer((host, int(port)), Handler)
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+        self.endpoint = endpoint
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._server.serve_forever, name="otlp-http", daemon=True)
+        self._thread.start()
+
+    def set_serving(self, serving: bool) -> None:
+        self._serving = serving
+
+    def stop(self) -> None:
+        self._serving = False
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join(timeout=5)
+        self._server.server_close()
+
+
+class _OtlpHttpHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "inferwatch"
+    receiver: HttpReceiver
+
+    def log_message(self, format: str, *args: object) -> None:
+        log.debug("http %s - %s", self.address_string(), format % args)
+
+    # ---- routing ---------------------------------------------------------------------------
+    def do_GET(self) -> None:
+        path = self.path.split("?", 1)[0]
+        if path == "/healthz":
+            self._send_text(HTTPStatus.OK, "ok\n")
+        elif path == "/readyz":
+            ready, detail = self.receiver._readiness()
+            ready = ready and self.receiver._serving
+            self._send_text(HTTPStatus.OK if ready else HTTPStatus.SERVICE_UNAVAILABLE, detail + "\n")
+        else:
+            self._send_text(HTTPStatus.NOT_FOUND, f"no such path {path}\n")
+
+    def do_POST(self) -> None:
+        path = self.path.split("?", 1)[0]
+        signal = _SIGNALS_BY_PATH.get(path)
+        if signal is not None:
+            self._export(signal)
+        elif path == "/api/v1/query" and self.receiver._query is not None:
+            self._run_query()
+        else:
+            self._read_body_or_error()
+            self._send_text(HTTPStatus.NOT_FOUND, f"no such path {path}\n")
+
+    # ---- OTLP export -----------------------------------------------------------------------
+    def _export(self, signal: Signal) -> None:
+        content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        response_type = JSON if content_type == JSON else PROTOBUF
+        try:
+            body = self._read_body()
+            if content_type == PROTOBUF:
+                request = decode_protobuf(signal, body)
+                response = self.receiver._export.export(signal, request, body)
+                self._send(HTTPStatus.OK, PROTOBUF, response.SerializeToString())
+            elif content_type == JSON:
+                request = decode_json(signal, body)
+                response = self.receiver._export.export(signal, request)
+                self._send(HTTPStatus.OK, JSON, encode_json(response))
+            else:
+                raise UnsupportedMediaType(content_type)
+        except Exception as error:  # boundary: mapped to a status in one place
+            self._send_error(error, response_type)
+
+    def _send_error(self, error: BaseException, response_type: str) -> None:
+        status = status_for(error)
+        if status.http_status == 500:
+            log.exception("OTLP/HTTP request failed")
+        body_status = status_pb2.Status(code=status.grpc_code.value[0], message=status.message)
+        if response_type == JSON:
+            body = json_format.MessageToJson(body_status, indent=None).encode()
+        else:
+            body = body_status.SerializeToString()
+        headers = {}
+        if status.retry_after_seconds is not None:
+            headers["Retry-After"] = str(max(1, math.ceil(status.retry_after_seconds)))
+        if isinstance(error, RequestTooLarge):
+            headers["Connection"] = "close"  # the rest of the body was not read
+            self.close_connection = True
+        self._send(status.http_status, response_type, body, headers)
+
+    # ---- query API -------------------------------------------------------------------------
+    def _run_query(self) -> None:
+        try:
+            body = self._read_body()
+            try:
+                document = json.loads(body)
+                sql, output_format = document["query"], document.get("format", "table")
+            except (ValueError, KeyError, TypeError) as error:
+                raise PayloadError(
+                    'body must be JSON {"query": "SELECT ...", "format": "table|json|csv"}'
+                ) from error
+            assert self.receiver._query is not None
+            data, content_type = self.receiver._query.run(sql, output_format)
+            self._send(HTTPStatus.OK, content_type, data)
+        except Exception as error:  # boundary: query errors are the user's, shown as they are
+            status = getattr(error, "http_status", None) or status_for(error).http_status
+            message = (
+                str(error) if status != 500 or hasattr(error, "http_status") else status_for(error).message
+            )
+            self._send(status, JSON, json.dumps({"error": message}).encode())
+
+    # ---- plumbing --------------------------------------------------------------------------
+    def _read_body(self) -> bytes:
+        limit = self.receiver._max_request_size
+        if (self.headers.get("Transfer-Encoding") or "").lower() == "chunked":
+            body = self._read_chunked(limit)
+        else:
+            length = int(self.headers.get("Content-Length") or 0)
+            if length > limit:
+                raise RequestTooLarge(limit)
+            body = self.rfile.read(length)
+        encoding = (self.headers.get("Content-Encoding") or "identity").lower()
+        if encoding == "gzip":
+            return decompress_gzip(body, limit)
+        if encoding not in ("identity", ""):
+            raise PayloadError(f"unsupported Content-Encoding {encoding!r}: use gzip or none")
+        return body
+
+    def _read_body_or_error(self) -> None:
+        try:
+            self._read_body()
+        except Exception:  # boundary: the body of a request we reject anyway
+            self.close_connection = True
+
+    def _read_chunked(self, limit: int) -> bytes:
+        parts, total = [], 0
+        while True:
+            size_line = self.rfile.readline(65537)
+            try:
+                size = int(size_line.split(b";")[0].strip(), 16)
+            except ValueError as error:
+                raise PayloadError("malformed chunked body") from error
+            if size == 0:
+                while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
+                    pass
+                return b"".join(parts)
+            total += size
+            if total > limit:
+                raise RequestTooLarge(limit)
+            parts.append(self.rfile.read(size))
+            self.rfile.readline(3)
+
+    def _send(
+        self, status: int, content_type: str, body: bytes, headers: dict[str, str] | None = None
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _send_text(self, status: int, text: str) -> None:
+        self._send(status, "text/plain; charset=utf-8", text.encode())

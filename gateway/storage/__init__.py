@@ -1,0 +1,1 @@
+"""Storage: ClickHouse through clickhouse-connect, embedded (chdb) or a server, one code path."""
