@@ -28,7 +28,7 @@ from gateway.receivers.grpc_server import GrpcReceiver
 from gateway.receivers.http_server import HttpReceiver
 from gateway.storage.client import mask_dsn, open_client, parse_dsn
 from gateway.storage.ddl import Target
-from gateway.storage.ingest_sink import ClickHouseIngestSink
+from gateway.storage.ingest_sink import ClickHouseIngestSink, schema_settings
 from gateway.storage.migrations import apply_migrations
 from processors.otlp.signals import Signal
 
@@ -104,8 +104,7 @@ class Gateway:
             sink = ClickHouseIngestSink(
                 self._open(dsn, database, create_database=False, **timeouts),
                 table.table,
-                table.message_name,
-                schema,
+                schema_settings(schema, table.message_name, parse_dsn(dsn).embedded_path),
             )
             writer = SignalWriter(
                 signal.value,

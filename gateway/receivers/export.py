@@ -71,7 +71,8 @@ class ExportService:
         when nothing had to be removed or rewritten (saving a serialization on the hot path).
         Raises QueueFull (retryable) when the writer is full.
         """
-        result = validate(signal, request, self._clock.now_unix_nano())
+        now = self._clock.now_unix_nano()
+        result = validate(signal, request, now)
         modified = result.modified
         if result.accepted and self._processors:
             for processor in self._processors:
@@ -80,8 +81,8 @@ class ExportService:
         if result.accepted:
             writer = self._writers[signal]
             if len(result.partition_days) > MAX_PARTITIONS_PER_INSERT:
-                for part in split_by_partition(signal, request, MAX_PARTITIONS_PER_INSERT):
-                    writer.submit(part.SerializeToString(), _days_of(signal, part, self._clock))
+                for part in split_by_partition(signal, request, MAX_PARTITIONS_PER_INSERT, now_unix_nano=now):
+                    writer.submit(part.SerializeToString(), validate(signal, part, now).partition_days)
             else:
                 payload = raw if raw is not None and not modified else request.SerializeToString()
                 writer.submit(payload, result.partition_days)
@@ -97,6 +98,3 @@ class ExportService:
             partial.error_message = result.message
         return response
 
-
-def _days_of(signal: Signal, request: Message, clock: Clock) -> frozenset[int]:
-    return validate(signal, request, clock.now_unix_nano()).partition_days
