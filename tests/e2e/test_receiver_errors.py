@@ -35,6 +35,7 @@ def make_request(*spans: tuple[bytes, bytes, int, int], service: str = "svc") ->
     return request
 
 
+PROTOBUF = {"Content-Type": "application/x-protobuf"}
 GOOD = (bytes(range(1, 17)), bytes(range(1, 9)), START, START + 5_000)
 
 
@@ -89,8 +90,18 @@ def test_http_json_with_hex_ids_is_stored(gateway, gateways):
     assert status == 200
     assert headers["Content-Type"] == "application/json"
     assert json.loads(response) == {}
-    assert gateways.rows("SELECT TraceId, SpanId, SpanName, SpanKind, Duration, SpanAttributes FROM otel_traces") == [
-        ("5b8efff798038103d269b633813fc60c", "eee19b7ec3c1b174", "json-span", "SPAN_KIND_SERVER", 1000, {"n": "5"})
+    stored = gateways.rows(
+        "SELECT TraceId, SpanId, SpanName, SpanKind, Duration, SpanAttributes FROM otel_traces"
+    )
+    assert stored == [
+        (
+            "5b8efff798038103d269b633813fc60c",
+            "eee19b7ec3c1b174",
+            "json-span",
+            "SPAN_KIND_SERVER",
+            1000,
+            {"n": "5"},
+        )
     ]
 
 
@@ -108,9 +119,7 @@ def test_http_gzip_protobuf_is_stored(gateway, gateways):
 
 
 def test_http_malformed_protobuf_is_400_with_status(gateway, gateways):
-    status, _, response = post(
-        f"{http_url(gateway)}/v1/traces", b"\x0a\xff\xff\xff", {"Content-Type": "application/x-protobuf"}
-    )
+    status, _, response = post(f"{http_url(gateway)}/v1/traces", b"\x0a\xff\xff\xff", PROTOBUF)
     assert status == 400
     error = status_pb2.Status.FromString(response)
     assert error.code == grpc.StatusCode.INVALID_ARGUMENT.value[0]
@@ -137,7 +146,7 @@ def test_http_oversize_is_413(gateways):
     gateway = gateways.start("receivers.max_request_size=1KiB")
     big = make_request(*[(bytes([i + 1] * 16), bytes([i + 1] * 8), START, START + 1) for i in range(40)])
     assert big.ByteSize() > 1024
-    status, _, _ = post(f"{http_url(gateway)}/v1/traces", big.SerializeToString(), {"Content-Type": "application/x-protobuf"})
+    status, _, _ = post(f"{http_url(gateway)}/v1/traces", big.SerializeToString(), PROTOBUF)
     assert status == 413
     # a gzip body small on the wire but large once decompressed is measured after decompression
     bomb = gzip.compress(b"\x00" * 10_000)
@@ -155,9 +164,7 @@ def test_http_partial_success_stores_the_valid_rest(gateway, gateways):
         (b"\x01" * 15, b"\x02" * 8, START, START + 1),  # trace id not 16 bytes
         (b"\x03" * 16, b"\x04" * 8, START + 10, START),  # ends before it starts
     )
-    status, _, response = post(
-        f"{http_url(gateway)}/v1/traces", request.SerializeToString(), {"Content-Type": "application/x-protobuf"}
-    )
+    status, _, response = post(f"{http_url(gateway)}/v1/traces", request.SerializeToString(), PROTOBUF)
     assert status == 200
     partial = ExportTraceServiceResponse.FromString(response).partial_success
     assert partial.rejected_spans == 2
@@ -166,7 +173,7 @@ def test_http_partial_success_stores_the_valid_rest(gateway, gateways):
 
 
 def test_http_empty_request_is_success(gateway, gateways):
-    status, _, response = post(f"{http_url(gateway)}/v1/traces", b"", {"Content-Type": "application/x-protobuf"})
+    status, _, response = post(f"{http_url(gateway)}/v1/traces", b"", PROTOBUF)
     assert status == 200
     assert not ExportTraceServiceResponse.FromString(response).HasField("partial_success")
     status, _, response = post(f"{http_url(gateway)}/v1/traces", b"{}", {"Content-Type": "application/json"})
@@ -217,7 +224,10 @@ def test_grpc_oversize_is_resource_exhausted(gateways):
 def test_queue_full_is_unavailable_with_retry_info(gateways):
     # A long flush interval and a tiny queue: the first request fills it, the next must be told to retry.
     gateway = gateways.start(
-        "ingest.flush_interval=1h", "ingest.max_batch_bytes=100", "ingest.max_queue_bytes=100", "ingest.retry_after=3s"
+        "ingest.flush_interval=1h",
+        "ingest.max_batch_bytes=100",
+        "ingest.max_queue_bytes=100",
+        "ingest.retry_after=3s",
     )
     payload = make_request(GOOD).SerializeToString()
     grpc_export(gateway, payload)
@@ -230,7 +240,7 @@ def test_queue_full_is_unavailable_with_retry_info(gateways):
     assert status.details[0].Unpack(info)
     assert info.retry_delay.seconds == 3
 
-    code, headers, _ = post(f"{http_url(gateway)}/v1/traces", payload, {"Content-Type": "application/x-protobuf"})
+    code, headers, _ = post(f"{http_url(gateway)}/v1/traces", payload, PROTOBUF)
     assert code == 503
     assert headers["Retry-After"] == "3"
     # the accepted request is still stored once the writer flushes
