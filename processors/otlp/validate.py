@@ -87,7 +87,7 @@ def validate(signal: Signal, request: Message, now_unix_nano: int) -> Validation
     if signal is Signal.TRACES:
         total, modified = _validate_traces(request, reasons, days)
     elif signal is Signal.LOGS:
-        total, modified = _validate_logs(request, reasons, days, now_unix_nano // NANOS_PER_DAY)
+        total, modified = _validate_logs(request, reasons, days, now_unix_nano)
     else:
         total, modified = _validate_metrics(request, reasons, days)
     rejected = sum(reasons.values())
@@ -168,9 +168,13 @@ def _span_reason(span: Any) -> str | int:
     return span.start_time_unix_nano // NANOS_PER_DAY
 
 
-def _validate_logs(request: Any, reasons: dict[str, int], days: set[int], today: int) -> tuple[int, bool]:
+def _validate_logs(
+    request: Any, reasons: dict[str, int], days: set[int], now_unix_nano: int
+) -> tuple[int, bool]:
     total = 0
     modified = False
+    undated = False
+    today = now_unix_nano // NANOS_PER_DAY
     add_day = days.add
     day = NANOS_PER_DAY
     for resource_logs in request.resource_logs:
@@ -181,11 +185,25 @@ def _validate_logs(request: Any, reasons: dict[str, int], days: set[int], today:
                 if len(record.trace_id) not in (0, 16) or len(record.span_id) not in (0, 8):
                     break
                 time = record.time_unix_nano or record.observed_time_unix_nano
-                add_day(time // day if time else today)
+                if time:
+                    add_day(time // day)
+                else:
+                    undated = True
             else:
                 continue
             _remove(records, _rescan(records, partial(_log_reason, today=today), reasons, days))
             modified = True
+            undated = undated or any(not (r.time_unix_nano or r.observed_time_unix_nano) for r in records)
+    if undated:
+        # The first receiver sets the observed time of a record that has none (OTLP data model),
+        # so the row is dated when it arrived rather than at 1970-01-01.
+        for resource_logs in request.resource_logs:
+            for scope_logs in resource_logs.scope_logs:
+                for record in scope_logs.log_records:
+                    if not (record.time_unix_nano or record.observed_time_unix_nano):
+                        record.observed_time_unix_nano = now_unix_nano
+        days.add(today)
+        modified = True
     return total, modified
 
 

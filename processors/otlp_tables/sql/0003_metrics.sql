@@ -1,6 +1,8 @@
 -- Metrics: the clickhouseexporter's five otel_metrics_* tables, fed by ClickHouse decoding
 -- OTLP export requests (message MetricsRequest of ../otlp_ingest.proto) inserted into the Null
 -- table otlp_metrics_ingest. One materialized view per metric type picks its data points.
+-- Array and map values are JSON text as the collector writes it (Go's encoding/json leaves '/'
+-- alone), hence each view's output_format_json_escape_forward_slashes = 0.
 
 CREATE TABLE IF NOT EXISTS $db.otel_metrics_gauge$local $on_cluster (
     ResourceAttributes Map(LowCardinality(String), String) CODEC(ZSTD(1)),
@@ -244,7 +246,8 @@ FROM $db.otlp_metrics_ingest
 ARRAY JOIN resource_metrics AS rm
 ARRAY JOIN rm.scope_metrics AS sm
 ARRAY JOIN sm.metrics AS metric
-ARRAY JOIN metric.gauge.data_points AS point;
+ARRAY JOIN metric.gauge.data_points AS point
+SETTINGS output_format_json_escape_forward_slashes = 0;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS $db.otlp_metrics_sum_mv $on_cluster
 TO $db.otel_metrics_sum AS
@@ -276,7 +279,8 @@ FROM $db.otlp_metrics_ingest
 ARRAY JOIN resource_metrics AS rm
 ARRAY JOIN rm.scope_metrics AS sm
 ARRAY JOIN sm.metrics AS metric
-ARRAY JOIN metric.sum.data_points AS point;
+ARRAY JOIN metric.sum.data_points AS point
+SETTINGS output_format_json_escape_forward_slashes = 0;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS $db.otlp_metrics_histogram_mv $on_cluster
 TO $db.otel_metrics_histogram AS
@@ -312,7 +316,8 @@ FROM $db.otlp_metrics_ingest
 ARRAY JOIN resource_metrics AS rm
 ARRAY JOIN rm.scope_metrics AS sm
 ARRAY JOIN sm.metrics AS metric
-ARRAY JOIN metric.histogram.data_points AS point;
+ARRAY JOIN metric.histogram.data_points AS point
+SETTINGS output_format_json_escape_forward_slashes = 0;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS $db.otlp_metrics_exponential_histogram_mv $on_cluster
 TO $db.otel_metrics_exponential_histogram AS
@@ -352,7 +357,8 @@ FROM $db.otlp_metrics_ingest
 ARRAY JOIN resource_metrics AS rm
 ARRAY JOIN rm.scope_metrics AS sm
 ARRAY JOIN sm.metrics AS metric
-ARRAY JOIN metric.exponential_histogram.data_points AS point;
+ARRAY JOIN metric.exponential_histogram.data_points AS point
+SETTINGS output_format_json_escape_forward_slashes = 0;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS $db.otlp_metrics_summary_mv $on_cluster
 TO $db.otel_metrics_summary AS
@@ -380,4 +386,5 @@ FROM $db.otlp_metrics_ingest
 ARRAY JOIN resource_metrics AS rm
 ARRAY JOIN rm.scope_metrics AS sm
 ARRAY JOIN sm.metrics AS metric
-ARRAY JOIN metric.summary.data_points AS point;
+ARRAY JOIN metric.summary.data_points AS point
+SETTINGS output_format_json_escape_forward_slashes = 0;

@@ -169,7 +169,18 @@ def test_log_days_fall_back_to_observed_time_then_now() -> None:
     )
     result = validate(Signal.LOGS, request, NOW)
     assert result.partition_days == frozenset({DAY_0, DAY_0 + 1, NOW // DAY})
-    assert not result.modified
+    assert result.modified, "the record without any time gets the receive time as observed time"
+    assert request.resource_logs[0].scope_logs[0].log_records[2].observed_time_unix_nano == NOW
+    assert request.resource_logs[0].scope_logs[0].log_records[1].observed_time_unix_nano == T0 + DAY
+
+
+def test_undated_log_beside_a_rejected_one_is_stamped_too() -> None:
+    request = _logs(LogRecord(trace_id=b"\x01" * 3), LogRecord())
+    result = validate(Signal.LOGS, request, NOW)
+    assert (result.accepted, result.rejected) == (1, 1)
+    (kept,) = request.resource_logs[0].scope_logs[0].log_records
+    assert kept.observed_time_unix_nano == NOW
+    assert result.partition_days == frozenset({NOW // DAY})
 
 
 def _metrics(*metrics: Metric) -> ExportMetricsServiceRequest:
