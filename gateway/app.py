@@ -12,6 +12,7 @@ import logging
 import os
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from clickhouse_connect.driver.client import Client
@@ -186,7 +187,11 @@ class Gateway:
             self.grpc.stop(grace)
         if self.http is not None:
             self.http.stop()
-        drained = all([writer.shutdown(timeout=max(grace, 30.0)) for writer in self.writers.values()])
+        with ThreadPoolExecutor(max_workers=max(1, len(self.writers))) as pool:
+            results = list(
+                pool.map(lambda writer: writer.shutdown(timeout=max(grace, 30.0)), self.writers.values())
+            )
+        drained = all(results)
         for client in self._clients:
             try:
                 client.close()

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from google.protobuf.internal.decoder import _DecodeVarint
 from google.protobuf.internal.encoder import _VarintBytes
+from google.protobuf.message import DecodeError
 
 SEGMENT_SUFFIX = ".seg"
 
@@ -37,7 +38,7 @@ def iter_records(data: bytes) -> Iterator[bytes]:
     while position < len(data):
         try:
             length, start = _DecodeVarint(data, position)
-        except IndexError:
+        except (IndexError, DecodeError):  # torn, or garbage where a length should be: stop there
             return
         if start + length > len(data):
             return

@@ -34,8 +34,10 @@ from gateway.ingest.spool import Segment, Spool, encode_record
 log = logging.getLogger(__name__)
 
 # ClickHouse error codes that say "try again later" rather than "this data is bad".
+# Missing tables or databases (60, 81) and failed authentication (497, 516) are operator problems:
+# retrying (and so back-pressure) is better than dead-lettering every request meanwhile.
 _TRANSIENT_CLICKHOUSE_CODES = frozenset(
-    {3, 159, 164, 202, 209, 210, 236, 241, 242, 252, 279, 285, 319, 425, 999, 1000}
+    {60, 81, 159, 164, 202, 209, 210, 236, 241, 242, 252, 279, 285, 319, 425, 497, 516, 999, 1000}
 )
 _CODE_PATTERN = re.compile(r"Code: (\d+)")
 
@@ -78,6 +80,7 @@ class WriterStats:
     insert_failures: int = 0
     dead_lettered_requests: int = 0
     rejected_queue_full: int = 0
+    flusher_errors: int = 0
 
 
 class SignalWriter:
@@ -170,8 +173,8 @@ class SignalWriter:
             self.stats.accepted_requests += 1
             self.stats.accepted_bytes += len(payload)
             if segment.size >= self._max_batch_bytes:
-                self._seal_requested = True
-                self._wake.notify_all()
+                # Sealed here, not by the flusher: a busy or retrying flusher must not let the batch grow.
+                self._seal_locked()
 
     @property
     def queued_bytes(self) -> int:
@@ -182,6 +185,9 @@ class SignalWriter:
         with self._lock:
             self._seal_requested = True
             self._wake.notify_all()
+            if self._thread is None or not self._thread.is_alive():
+                # Never started, or stopped with data left: nobody will insert, so do not wait.
+                timeout = 0
             return self._idle.wait_for(
                 lambda: not self._pending and not self._busy and self._spool.open_segment() is None,
                 timeout=timeout,
@@ -192,17 +198,22 @@ class SignalWriter:
         segment = self._spool.seal()
         if segment is not None:
             self._pending.append(segment)
+            self._wake.notify_all()
 
     def _run(self) -> None:
         while True:
             with self._lock:
+                interval_passed = False
                 if not self._pending:
                     self._idle.notify_all()
-                    self._wake.wait_for(
-                        lambda: self._seal_requested or self._stopping, timeout=self._flush_interval
+                    interval_passed = not self._wake.wait_for(
+                        lambda: self._pending or self._seal_requested or self._stopping,
+                        timeout=self._flush_interval,
                     )
-                self._seal_requested = False
-                self._seal_locked()
+                # A batch sealed by size is inserted at once; the open one waits for its time.
+                if interval_passed or self._seal_requested or self._stopping:
+                    self._seal_requested = False
+                    self._seal_locked()
                 if not self._pending:
                     if self._stopping:
                         self._idle.notify_all()
@@ -212,16 +223,22 @@ class SignalWriter:
                 self._busy = True
             try:
                 delivered = self._deliver(segment)
+            except Exception:  # boundary: the flusher thread must outlive any bug or disk error
+                log.exception("%s: delivering %s failed; retrying", self.name, segment.path)
+                self.stats.flusher_errors += 1
+                self._sleep(1.0)
+                continue
             finally:
                 with self._lock:
                     self._busy = False
             if not delivered:  # stopping while ClickHouse is unreachable: it stays spooled
                 return
+            # Deleted before it counts as done, so a flush that returned True leaves nothing to repeat.
+            self._spool.release(segment)
             with self._lock:
                 self._pending.popleft()
                 self._queued_bytes -= segment.size
                 self._idle.notify_all()
-            self._spool.release(segment)
 
     def _deliver(self, segment: Segment) -> bool:
         """Insert a segment, retrying transient failures; False only when stopping gave up."""
@@ -235,8 +252,7 @@ class SignalWriter:
             except Exception as error:  # boundary: every insert failure is classified and counted
                 self.stats.insert_failures += 1
                 if not is_transient(error):
-                    self._deliver_one_by_one(segment, error)
-                    return True
+                    return self._deliver_one_by_one(segment, error)
                 if self._stopping:
                     return False
                 log.warning("%s: insert failed (%s); retrying in %.1fs", self.name, error, backoff)
@@ -245,8 +261,8 @@ class SignalWriter:
                 if self._stopping and self._stop_event.is_set():
                     return False
 
-    def _deliver_one_by_one(self, segment: Segment, batch_error: BaseException) -> None:
-        """Isolate the requests ClickHouse rejects; insert the rest."""
+    def _deliver_one_by_one(self, segment: Segment, batch_error: BaseException) -> bool:
+        """Isolate the requests ClickHouse rejects; insert the rest. False only when stopping gave up."""
         log.error(
             "%s: ClickHouse rejected a batch (%s); inserting its requests one by one", self.name, batch_error
         )
@@ -261,11 +277,16 @@ class SignalWriter:
                 except Exception as error:  # boundary: classified, counted and logged
                     self.stats.insert_failures += 1
                     attempts += 1
-                    if is_transient(error) and attempts < 5 and not self._stopping:
+                    if is_transient(error) and self._stopping:
+                        # ClickHouse went away, the request is not known to be bad: keep the whole
+                        # segment spooled (requests already inserted repeat: at-least-once).
+                        return False
+                    if is_transient(error) and attempts < 5:
                         self._sleep(min(0.2 * 2**attempts, self._max_backoff))
                         continue
                     self._dead_letter(segment, record, error)
                     break
+        return True
 
     def _dead_letter(self, segment: Segment, record: bytes, error: BaseException) -> None:
         directory = os.path.join(os.path.dirname(segment.path), "dead-letter")

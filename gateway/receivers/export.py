@@ -97,4 +97,3 @@ class ExportService:
             setattr(partial, signal.rejected_field, result.rejected)
             partial.error_message = result.message
         return response
-

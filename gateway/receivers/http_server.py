@@ -44,16 +44,25 @@ class QueryHandler:
 
 
 def decompress_gzip(body: bytes, limit: int) -> bytes:
-    decompressor = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-    try:
-        data = decompressor.decompress(body, limit + 1)
-    except zlib.error as error:
-        raise PayloadError(f"cannot decompress gzip body: {error}") from error
-    if len(data) > limit:
-        raise RequestTooLarge(limit)
-    if not decompressor.eof:
-        raise PayloadError("cannot decompress gzip body: truncated stream")
-    return data
+    """Every member of a gzip body (RFC 1952 allows several), stopping once ``limit`` is passed."""
+    chunks: list[bytes] = []
+    size = 0
+    remaining = body
+    while True:
+        decompressor = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+        try:
+            data = decompressor.decompress(remaining, limit - size + 1)
+        except zlib.error as error:
+            raise PayloadError(f"cannot decompress gzip body: {error}") from error
+        size += len(data)
+        if size > limit:
+            raise RequestTooLarge(limit)
+        if not decompressor.eof:
+            raise PayloadError("cannot decompress gzip body: truncated stream")
+        chunks.append(data)
+        remaining = decompressor.unused_data
+        if not remaining:  # anything after a member must be another member, else zlib rejects it
+            return b"".join(chunks)
 
 
 class HttpReceiver:

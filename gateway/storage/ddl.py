@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 _MACRO_NAME = re.compile(r"@(\w+)\(")
+_PLACEHOLDER = re.compile(r"\$\$|\$(\w+)")
 _CREATE_LOCAL_TABLE = re.compile(r"CREATE TABLE IF NOT EXISTS (\S+?)\.(\w+)_local\b")
 _ENGINES = ("MergeTree", "ReplacingMergeTree", "AggregatingMergeTree", "SummingMergeTree")
 TTL_FAMILIES = ("traces", "logs", "metrics", "ml")
@@ -79,17 +80,29 @@ def _macro_call_end(text: str, open_paren: int) -> int:
 
 def expand_macros(text: str, macros: Mapping[str, str]) -> str:
     """Expand ``@name(arg)`` until none is left (arguments and bodies may hold macros)."""
-    for _ in range(100_000):
-        match = _MACRO_NAME.search(text)
-        if match is None:
-            return text
+    return _expand(text, macros, ())
+
+
+def _expand(text: str, macros: Mapping[str, str], active: tuple[str, ...]) -> str:
+    # Arguments and bodies are expanded before the body is filled in, so the work stays linear in
+    # the output and a macro met again inside its own body is reported instead of growing forever.
+    pieces: list[str] = []
+    position = 0
+    while (match := _MACRO_NAME.search(text, position)) is not None:
         name = match.group(1)
         if name not in macros:
             raise TemplateError(f"unknown SQL macro @{name}")
+        if name in active:
+            chain = " -> ".join(f"@{macro}" for macro in (*active, name))
+            raise TemplateError(f"SQL macro @{name} is recursive: {chain}")
         end = _macro_call_end(text, match.end() - 1)
-        argument = text[match.end() : end - 1].strip()
-        text = text[: match.start()] + macros[name].replace("{0}", argument) + text[end:]
-    raise TemplateError("SQL macros nest too deeply (a macro may be recursive)")
+        argument = _expand(text[match.end() : end - 1].strip(), macros, active)
+        body = _expand(macros[name], macros, (*active, name))
+        pieces.append(text[position : match.start()])
+        pieces.append(body.replace("{0}", argument))
+        position = end
+    pieces.append(text[position:])
+    return "".join(pieces)
 
 
 def split_statements(text: str) -> list[str]:
@@ -106,17 +119,24 @@ def render(template: str, target: Target, macros: Mapping[str, str] = {}) -> lis
     for family in TTL_FAMILIES:
         all_macros[f"ttl_{family}"] = _ttl_macro(family, target)
     without_comments = "\n".join(line for line in template.splitlines() if not line.lstrip().startswith("--"))
-    text = expand_macros(without_comments, all_macros)
-    text = text.replace("$on_cluster", on_cluster)
-    text = text.replace("$local", "_local" if target.cluster else "")
-    for engine in sorted(_ENGINES, key=len, reverse=True):
-        replicated = f"Replicated{engine}" if target.cluster else engine
-        text = re.sub(rf"\${engine}\b", replicated, text)
-    text = text.replace("$db", quote_identifier(target.database))
-    if "$" in text.replace("$$", ""):
-        leftover = re.search(r"\$\w+", text)
-        if leftover:
-            raise TemplateError(f"unknown placeholder {leftover.group(0)}")
+    placeholders = {
+        "db": quote_identifier(target.database),
+        "on_cluster": on_cluster,
+        "local": "_local" if target.cluster else "",
+        **{engine: f"Replicated{engine}" if target.cluster else engine for engine in _ENGINES},
+    }
+
+    def substitute(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name is None:  # "$$" stays as it is
+            return match.group(0)
+        if name not in placeholders:
+            raise TemplateError(f"unknown placeholder ${name}")
+        return placeholders[name]
+
+    # One pass, whole names only: "$dbase" is an error rather than "$db" + "ase", and a database or
+    # cluster name holding "$local" is not rewritten after it was put in.
+    text = _PLACEHOLDER.sub(substitute, expand_macros(without_comments, all_macros))
     statements: list[str] = []
     for statement in split_statements(text):
         statements.append(statement)

@@ -1,0 +1,1 @@
+"""ML inference signals: the semantic conventions and the derivations built on them."""
