@@ -11,6 +11,7 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcess
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import Link, SpanContext, SpanKind, Status, StatusCode, TraceFlags
 
+from processors.otlp.signals import Signal
 from tests.e2e.conftest import grpc_endpoint, http_url
 
 ATTRIBUTES = {
@@ -124,3 +125,36 @@ def test_sdk_spans_are_stored_exactly(gateways, transport):
 
     lookup = gateways.rows("SELECT TraceId, Start, End FROM otel_traces_trace_id_ts")
     assert [row[0] for row in lookup] == [trace_id]
+
+
+def test_slash_in_array_attribute_is_not_escaped(gateways):
+    gateway = gateways.start()
+    _send_one = TracerProvider(resource=Resource.create({"service.name": "paths"}))
+    _send_one.add_span_processor(
+        SimpleSpanProcessor(GrpcSpanExporter(endpoint=grpc_endpoint(gateway), insecure=True))
+    )
+    with _send_one.get_tracer("t").start_as_current_span("s", attributes={"routes": ["/v1/score", "/v2"]}):
+        pass
+    _send_one.shutdown()
+    assert gateways.rows("SELECT SpanAttributes['routes'] FROM otel_traces") == [('["/v1/score","/v2"]',)]
+
+
+def test_request_spanning_150_days_is_stored_in_batches_of_at_most_100_partitions(gateways):
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+    gateway = gateways.start()
+    request = ExportTraceServiceRequest()
+    scope_spans = request.resource_spans.add().scope_spans.add()
+    day = 86_400 * 10**9
+    start = 1_750_000_000_000_000_000
+    for index in range(150):
+        span = scope_spans.spans.add()
+        span.trace_id = (index + 1).to_bytes(16, "big")
+        span.span_id = (index + 1).to_bytes(8, "big")
+        span.name = "old"
+        span.start_time_unix_nano = start + index * day
+        span.end_time_unix_nano = span.start_time_unix_nano + 1
+    response = gateway.export.export(Signal.TRACES, request)
+    assert not response.HasField("partial_success")
+    assert gateways.rows("SELECT count(), uniqExact(toDate(Timestamp)) FROM otel_traces") == [(150, 150)]
+    assert gateway.writers[Signal.TRACES].stats.inserts >= 2

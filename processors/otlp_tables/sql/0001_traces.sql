@@ -4,6 +4,8 @@
 -- The gateway inserts raw, length-delimited ExportTraceServiceRequest messages into the
 -- Null-engine table otlp_traces_ingest (schema: ../otlp_ingest.proto, message TracesRequest);
 -- the materialized view otlp_traces_ingest_mv turns each span into one otel_traces row.
+-- Array and map attribute values are JSON text as the Collector writes it (Go leaves '/' alone),
+-- hence output_format_json_escape_forward_slashes = 0 on the view.
 -- Placeholders ($db, $on_cluster, $MergeTree, $local) and macros (@name(arg)) are expanded
 -- by gateway.storage.ddl.
 
@@ -122,4 +124,5 @@ SELECT
 FROM $db.otlp_traces_ingest
 ARRAY JOIN resource_spans AS rs
 ARRAY JOIN rs.scope_spans AS ss
-ARRAY JOIN ss.spans AS span;
+ARRAY JOIN ss.spans AS span
+SETTINGS output_format_json_escape_forward_slashes = 0;

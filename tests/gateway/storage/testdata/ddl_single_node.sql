@@ -115,7 +115,8 @@ SELECT
 FROM `default`.otlp_traces_ingest
 ARRAY JOIN resource_spans AS rs
 ARRAY JOIN rs.scope_spans AS ss
-ARRAY JOIN ss.spans AS span;
+ARRAY JOIN ss.spans AS span
+SETTINGS output_format_json_escape_forward_slashes = 0;
 
 CREATE TABLE IF NOT EXISTS `default`.otel_logs  (
     Timestamp DateTime64(9) CODEC(Delta(8), ZSTD(1)),
