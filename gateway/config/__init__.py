@@ -5,6 +5,7 @@ Config keys: all of them; see ``docs/configuration.md``.
 """
 
 from gateway.config.loader import ConfigError, dump_config, load_config, load_config_text
+from gateway.config.ml_schema import MlConfig, PiiConfig
 from gateway.config.schema import (
     ClickHouseConfig,
     Config,
@@ -28,6 +29,8 @@ __all__ = [
     "GrpcReceiverConfig",
     "HttpReceiverConfig",
     "IngestConfig",
+    "MlConfig",
+    "PiiConfig",
     "QueryApiConfig",
     "ReceiversConfig",
     "TtlConfig",

@@ -19,6 +19,8 @@ from datetime import timedelta
 from fractions import Fraction
 from urllib.parse import urlsplit, urlunsplit
 
+from gateway.config.ml_schema import MlConfig
+
 KiB = 1024
 MiB = 1024 * KiB
 GiB = 1024 * MiB
@@ -114,7 +116,17 @@ def format_size(value: int) -> str | int:
 
 # --- Secrets: dump_config masks them, code that logs a DSN should too ---------------------------------
 
-_SECRET_WORDS = {"password", "passwd", "secret", "token", "key", "apikey", "authorization", "credentials"}
+_SECRET_WORDS = {
+    "password",
+    "passwd",
+    "secret",
+    "token",
+    "key",
+    "apikey",
+    "authorization",
+    "credentials",
+    "salt",
+}
 
 
 def is_secret_name(name: str) -> bool:
@@ -314,6 +326,7 @@ class Config:
     clickhouse: ClickHouseConfig = field(default_factory=ClickHouseConfig)
     ingest: IngestConfig = field(default_factory=IngestConfig)
     query_api: QueryApiConfig = field(default_factory=QueryApiConfig)
+    ml: MlConfig = field(default_factory=MlConfig)
 
     def validate(self) -> Problems:
         problems: Problems = []

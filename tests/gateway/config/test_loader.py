@@ -51,6 +51,8 @@ def test_example_file_equals_the_defaults() -> None:
 def test_example_file_mentions_every_key() -> None:
     text = EXAMPLE.read_text(encoding="utf-8")
     for line in dump_config(Config()).splitlines():
+        if line.lstrip().startswith("- "):  # a list item, not a key
+            continue
         assert line.split(":")[0] + ":" in text
 
 
