@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from clickhouse_connect.driver.client import Client
 
+import processors.ml.tables as ml_tables
 import processors.otlp_tables as otlp_tables
 from gateway import __version__
 from gateway.clock import Clock, SystemClock
@@ -47,6 +48,21 @@ def storage_target(config: Config) -> Target:
             "metrics": int(ttl.metrics.total_seconds()),
             "ml": int(ttl.ml.total_seconds()),
         },
+    )
+
+
+def schema_migrations() -> list:
+    """Every owner's migrations, in dependency order (the ML views read the OTLP tables)."""
+    return [*otlp_tables.migrations(), *ml_tables.migrations()]
+
+
+def write_runtime_settings(client: Client, config: Config) -> None:
+    """Settings the materialized views read at insert time (so changing them needs no DDL)."""
+    sample_ppm = round(config.ml.feature_sample_rate * 1_000_000)
+    client.insert(
+        "inferwatch_settings",
+        [["ml.feature_sample_ppm", str(sample_ppm)]],
+        column_names=["key", "value"],
     )
 
 
@@ -92,11 +108,10 @@ class Gateway:
             "query_timeout": config.clickhouse.query_timeout.total_seconds(),
         }
         admin = self._open(dsn, database, **timeouts)
-        applied = apply_migrations(
-            admin, otlp_tables.migrations(), storage_target(config), otlp_tables.MACROS
-        )
+        applied = apply_migrations(admin, schema_migrations(), storage_target(config), ml_tables.all_macros())
         if applied:
             log.info("schema: applied %d migrations", len(applied))
+        write_runtime_settings(admin, config)
 
         ingest = config.ingest
         schema = otlp_tables.ingest_schema()
