@@ -263,6 +263,9 @@ FROM (
     FROM $db.otel_logs$local
 )
 WHERE model_name != '' AND (EventName = 'ml.inference' OR field_prediction != '')
+  -- A record inside a traced request only adds a row when it carries the features itself: the
+  -- request's span already gave one.
+  AND (TraceId = '' OR arrayExists(k_ -> startsWith(k_, 'ml.feature.'), mapKeys(LogAttributes)))
   AND cityHash64(if(TraceId != '', TraceId, request_id)) % 1000000 < @feature_sample_ppm();
 
 CREATE TABLE IF NOT EXISTS $db.ml_model_versions$local $on_cluster (
