@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from gateway import __version__
-from gateway.cli import query_command, serve_command
+from gateway.cli import query_command, serve_command, signals_command
 
 DESCRIPTION = """\
 inferwatch: an OpenTelemetry gateway for machine-learning model services.
@@ -19,6 +19,7 @@ Receives OTLP (gRPC 4317, HTTP 4318), stores it in ClickHouse (embedded by defau
 
 Start with:  inferwatch serve            (then point an OTel SDK or Collector at localhost:4317)
 Query with:  inferwatch query "SELECT count() FROM otel_traces"
+Dashboard:   inferwatch signals --model fraud-detector --since 1h
 """
 
 
@@ -32,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     serve_command.register(commands)
     query_command.register(commands)
+    signals_command.register(commands)
     version = commands.add_parser("version", help="print the version and exit")
     version.set_defaults(run=lambda args: print(f"inferwatch {__version__}") or 0)
     return parser

@@ -2,9 +2,10 @@
 
 Reads: HTTP requests on ``receivers.http.endpoint`` (default localhost:4318):
 ``POST /v1/traces|metrics|logs`` (protobuf or JSON, optionally gzip), ``GET /healthz``,
-``GET /readyz`` (200 only while ClickHouse answers), ``POST /api/v1/query`` (see
-``gateway.query``). Writes: through ``ExportService``. Config keys: ``receivers.http.*``,
-``receivers.max_request_size``, ``query_api.*``.
+``GET /readyz`` (200 only while ClickHouse answers), ``POST /api/v1/query`` (JSON ``query``,
+``format`` and optional ``parameters`` bound to ``{name:Type}`` placeholders; see ``gateway.query``).
+Writes: through ``ExportService``. Config keys: ``receivers.http.*``, ``receivers.max_request_size``,
+``query_api.*``.
 
 Responses use the request's content type; errors carry a ``google.rpc.Status`` body; 503
 answers carry ``Retry-After``.
@@ -40,7 +41,9 @@ _SIGNALS_BY_PATH = {signal.http_path: signal for signal in Signal}
 class QueryHandler:
     """What the HTTP server needs from the query API (``gateway.query.QueryService``)."""
 
-    def run(self, sql: str, output_format: str) -> tuple[bytes, str]: ...
+    def run(
+        self, sql: str, output_format: str, parameters: dict[str, object] | None = None
+    ) -> tuple[bytes, str]: ...
 
 
 def decompress_gzip(body: bytes, limit: int) -> bytes:
@@ -183,12 +186,16 @@ class _OtlpHttpHandler(BaseHTTPRequestHandler):
             try:
                 document = json.loads(body)
                 sql, output_format = document["query"], document.get("format", "table")
+                parameters = document.get("parameters")
+                if parameters is not None and not isinstance(parameters, dict):
+                    raise TypeError("parameters must be an object")
             except (ValueError, KeyError, TypeError) as error:
                 raise PayloadError(
-                    'body must be JSON {"query": "SELECT ...", "format": "table|json|csv"}'
+                    'body must be JSON {"query": "SELECT ... {name:Type}", "format": "table|json|csv", '
+                    '"parameters": {"name": value}}'
                 ) from error
             assert self.receiver._query is not None
-            data, content_type = self.receiver._query.run(sql, output_format)
+            data, content_type = self.receiver._query.run(sql, output_format, parameters)
             self._send(HTTPStatus.OK, content_type, data)
         except Exception as error:  # boundary: query errors are the user's, shown as they are
             status = getattr(error, "http_status", None) or status_for(error).http_status

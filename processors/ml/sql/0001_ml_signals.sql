@@ -27,12 +27,9 @@ CREATE TABLE IF NOT EXISTS $db.ml_requests$local $on_cluster (
     RequestSpanId SimpleAggregateFunction(any, Nullable(String)),
     RequestParentSpanId SimpleAggregateFunction(any, Nullable(String)),
     RequestNs SimpleAggregateFunction(max, UInt64),
-    QueueNs SimpleAggregateFunction(sum, UInt64),
-    PreprocessNs SimpleAggregateFunction(sum, UInt64),
-    InferenceNs SimpleAggregateFunction(sum, UInt64),
-    PostprocessNs SimpleAggregateFunction(sum, UInt64),
-    NetworkNs SimpleAggregateFunction(sum, UInt64),
-    ClientSpans SimpleAggregateFunction(groupArrayArray, Array(Tuple(String, UInt64))),
+    -- (span id, stage, duration) of stage spans: a set, so a span delivered twice counts once.
+    StageSpans SimpleAggregateFunction(groupUniqArrayArray, Array(Tuple(String, String, UInt64))),
+    ClientSpans SimpleAggregateFunction(groupUniqArrayArray, Array(Tuple(String, UInt64))),
     HttpStatus SimpleAggregateFunction(max, UInt16),
     ErrorCandidate SimpleAggregateFunction(max, Tuple(UInt8, String)),
     PredictionClass SimpleAggregateFunction(any, Nullable(String)),
@@ -61,20 +58,18 @@ SELECT
     if(is_request, SpanId, NULL) AS RequestSpanId,
     if(is_request, nullIf(ParentSpanId, ''), NULL) AS RequestParentSpanId,
     if(is_request, Duration, 0) AS RequestNs,
-    if(stage = 'queue', Duration, 0) AS QueueNs,
-    if(stage = 'preprocess', Duration, 0) AS PreprocessNs,
-    if(stage = 'inference', Duration, 0) AS InferenceNs,
-    if(stage = 'postprocess', Duration, 0) AS PostprocessNs,
-    if(stage = 'network', Duration, 0) AS NetworkNs,
+    if(stage IN ('queue', 'preprocess', 'inference', 'postprocess', 'network'), [(SpanId, stage, Duration)], [])
+        AS StageSpans,
     if(SpanKind = 'SPAN_KIND_CLIENT', [(SpanId, Duration)], []) AS ClientSpans,
     if(is_request, toUInt16(least(err_http, 65535)), 0) AS HttpStatus,
-    @error_candidate() AS ErrorCandidate,
+    -- CLIENT spans of other services are kept for network time only: their failures are not the model's.
+    if(model_name IS NULL, CAST((0, ''), 'Tuple(UInt8, String)'), @error_candidate()) AS ErrorCandidate,
     nullIf(SpanAttributes['ml.prediction.class'], '') AS PredictionClass,
     pred_value AS PredictionValue,
     pred_confidence AS Confidence,
     toFloat64OrNull(SpanAttributes['ml.prediction.score']) AS Score,
     nullIf(SpanAttributes['ml.input.hash'], '') AS InputHash,
-    1 AS Spans
+    toUInt64(1) AS Spans
 FROM (
     SELECT
         *,
@@ -113,11 +108,7 @@ SELECT
     CAST(NULL AS Nullable(String)) AS RequestSpanId,
     CAST(NULL AS Nullable(String)) AS RequestParentSpanId,
     toUInt64(greatest(ifNull(toFloat64OrNull(field_latency), 0), 0) * 1e6) AS RequestNs,
-    toUInt64(0) AS QueueNs,
-    toUInt64(0) AS PreprocessNs,
-    toUInt64(0) AS InferenceNs,
-    toUInt64(0) AS PostprocessNs,
-    toUInt64(0) AS NetworkNs,
+    CAST([], 'Array(Tuple(String, String, UInt64))') AS StageSpans,
     CAST([], 'Array(Tuple(String, UInt64))') AS ClientSpans,
     toUInt16(least(err_http, 65535)) AS HttpStatus,
     @error_candidate() AS ErrorCandidate,
@@ -126,7 +117,7 @@ SELECT
     pred_confidence AS Confidence,
     CAST(NULL AS Nullable(Float64)) AS Score,
     nullIf(field_input_hash, '') AS InputHash,
-    1 AS Spans
+    toUInt64(1) AS Spans
 FROM (
     SELECT
         *,
@@ -309,8 +300,11 @@ SELECT
 FROM (
     SELECT
         *,
-        coalesce(nullIf(LogAttributes['model'], ''), ResourceAttributes['ml.model.name']) AS model_name,
-        coalesce(nullIf(LogAttributes['version'], ''), ResourceAttributes['ml.model.version']) AS model_version
+        if(isValidJSON(Body), Body, '{}') AS body_json,
+        coalesce(nullIf(LogAttributes['model'], ''), nullIf(JSONExtractString(body_json, 'model'), ''),
+                 ResourceAttributes['ml.model.name']) AS model_name,
+        coalesce(nullIf(LogAttributes['version'], ''), nullIf(JSONExtractString(body_json, 'version'), ''),
+                 ResourceAttributes['ml.model.version']) AS model_version
     FROM $db.otel_logs$local
 )
 WHERE model_name != '' AND model_version != ''
