@@ -32,6 +32,7 @@ from gateway.storage.client import mask_dsn, open_client, parse_dsn
 from gateway.storage.ddl import Target
 from gateway.storage.ingest_sink import ClickHouseIngestSink, schema_settings
 from gateway.storage.migrations import apply_migrations
+from processors.ml.pii import PiiProtector
 from processors.otlp.signals import Signal
 
 log = logging.getLogger(__name__)
@@ -134,7 +135,13 @@ class Gateway:
             )
             writer.start()
             self.writers[signal] = writer
-        self.export = ExportService(self.writers, self.clock)
+        pii = config.ml.pii
+        request_processors = []
+        if pii.hash_keys or pii.drop_keys or pii.redact_patterns:
+            request_processors.append(
+                PiiProtector(pii.hash_keys, pii.drop_keys, pii.redact_patterns, pii.salt)
+            )
+        self.export = ExportService(self.writers, self.clock, processors=request_processors)
 
         query_service = None
         if config.query_api.enabled:

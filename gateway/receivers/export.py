@@ -33,10 +33,11 @@ class RequestSubmitter(Protocol):
 class RequestProcessor(Protocol):
     """A stage that may rewrite a validated request before it is stored (e.g. PII redaction).
 
-    It mutates ``request`` in place; later issues add processors here.
+    It mutates ``request`` in place and returns True when it changed it. ``raw`` is ``request``
+    serialized, or None when the caller does not have it (or an earlier stage changed the request).
     """
 
-    def process(self, signal: Signal, request: Message) -> None: ...
+    def process(self, signal: Signal, request: Message, raw: bytes | None) -> bool: ...
 
 
 @dataclass
@@ -74,10 +75,10 @@ class ExportService:
         now = self._clock.now_unix_nano()
         result = validate(signal, request, now)
         modified = result.modified
-        if result.accepted and self._processors:
+        if result.accepted:
             for processor in self._processors:
-                processor.process(signal, request)
-            modified = True
+                if processor.process(signal, request, None if modified else raw):
+                    modified = True
         if result.accepted:
             writer = self._writers[signal]
             if len(result.partition_days) > MAX_PARTITIONS_PER_INSERT:
