@@ -51,7 +51,13 @@ class ClickHouseIngestSink:
         self._table = table
         # One INSERT may hold requests spread over many days; the writer keeps each batch within
         # 100 daily partitions, ClickHouse's default limit, and this keeps the check explicit.
-        self._settings = {**settings, "max_partitions_per_insert_block": 100}
+        self._settings = {
+            **settings,
+            "max_partitions_per_insert_block": 100,
+            # The views reading otel_traces (trace-id lookup, ML signals) are independent: run them
+            # side by side so an INSERT can use more than one core.
+            "parallel_view_processing": 1,
+        }
 
     def insert(self, payload: bytes) -> None:
         self._client.raw_insert(self._table, insert_block=payload, fmt="Protobuf", settings=self._settings)
