@@ -284,3 +284,30 @@ def test_otlp_migrations_on_a_single_node_have_no_cluster_artifacts() -> None:
         assert "Replicated" not in statement and "Distributed" not in statement
         assert "TTL" not in statement
         assert "$" not in statement and "@" not in statement
+
+
+# ---- golden: the ML migrations (views over the OTLP tables) ------------------------------------
+@pytest.mark.parametrize(
+    ("file_name", "target"),
+    [("ddl_ml_single_node.sql", SINGLE_NODE), ("ddl_ml_cluster.sql", CLUSTER)],
+    ids=["single_node", "cluster"],
+)
+def test_ml_migrations_golden(file_name: str, target: Target, request: pytest.FixtureRequest) -> None:
+    from processors.ml import tables as ml_tables
+
+    statements = [
+        statement
+        for migration in ml_tables.migrations()
+        for statement in render(migration.template, target, ml_tables.all_macros())
+    ]
+    actual = "".join(f"{statement};\n\n" for statement in statements)
+    path = TESTDATA / file_name
+    if request.config.getoption("--update-golden"):
+        path.write_text(actual, encoding="utf-8")
+    assert path.exists(), f"{path} is missing: run pytest --update-golden"
+    assert actual == path.read_text(encoding="utf-8"), f"{file_name} differs: run pytest --update-golden"
+    if target.cluster:
+        for statement in statements:
+            assert "ON CLUSTER `analytics`" in statement.splitlines()[0]
+            for source in re.findall(r"FROM `default`\.(otel_\w+)", statement):
+                assert source.endswith("_local"), f"a view must read the local table, not {source}"

@@ -1,0 +1,57 @@
+"""Gateway assembly pieces that need no sockets: readiness probe, storage target, runtime settings."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from gateway.app import _Readiness, storage_target
+from gateway.config import load_config
+
+
+class FlakyClient:
+    def __init__(self) -> None:
+        self.fail = False
+        self.calls = 0
+
+    def query(self, sql: str) -> None:
+        self.calls += 1
+        if self.fail:
+            raise ConnectionError("connection refused")
+
+
+def test_readiness_follows_storage_and_caches_for_a_second(monkeypatch):
+    now = [100.0]
+    monkeypatch.setattr("gateway.app.time.monotonic", lambda: now[0])
+    client = FlakyClient()
+    ready = _Readiness(client)  # type: ignore[arg-type]
+    assert ready()[0] is True
+    client.fail = True
+    assert ready()[0] is True, "cached within the same second"
+    assert client.calls == 1
+    now[0] += 1.5
+    ok, detail = ready()
+    assert ok is False
+    assert "connection refused" in detail
+    client.fail = False
+    now[0] += 1.5
+    assert ready()[0] is True
+
+
+def test_storage_target_carries_database_cluster_and_ttls():
+    config = load_config(
+        None,
+        [
+            "clickhouse.database=ml",
+            "clickhouse.cluster=analytics",
+            "clickhouse.ttl.traces=7d",
+            "clickhouse.ttl.ml=12h",
+        ],
+    )
+    target = storage_target(config)
+    assert (target.database, target.cluster) == ("ml", "analytics")
+    assert target.ttl_seconds == {
+        "traces": int(timedelta(days=7).total_seconds()),
+        "logs": 0,
+        "metrics": 0,
+        "ml": 12 * 3600,
+    }
