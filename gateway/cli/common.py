@@ -35,3 +35,11 @@ def load_or_exit(args: argparse.Namespace, extra_overrides: list[str] | None = N
     except OSError as error:
         print(f"inferwatch: cannot read config file: {error}", file=sys.stderr)
         raise SystemExit(2) from error
+
+
+def add_gateway_url_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--url",
+        metavar="URL",
+        help="gateway base URL (default: http://<receivers.http.endpoint> from the config)",
+    )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from gateway.cli.common import add_config_arguments, load_or_exit
+from gateway.cli.common import add_config_arguments, add_gateway_url_argument, load_or_exit
 from gateway.cli.sql_access import SqlSession, failure_message
 from gateway.query import OUTPUT_FORMATS
 
@@ -47,11 +47,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         metavar="NAME=VALUE",
         help="bind VALUE to the {NAME:Type} placeholder of the SQL, in ClickHouse (repeatable)",
     )
-    parser.add_argument(
-        "--url",
-        metavar="URL",
-        help="gateway base URL (default: http://<receivers.http.endpoint> from the config)",
-    )
+    add_gateway_url_argument(parser)
     add_config_arguments(parser)
     parser.set_defaults(run=run)
 

@@ -13,7 +13,7 @@ import json
 import sys
 from datetime import datetime, timedelta, timezone
 
-from gateway.cli.common import add_config_arguments, load_or_exit
+from gateway.cli.common import add_config_arguments, add_gateway_url_argument, load_or_exit
 from gateway.cli.sql_access import SqlSession, failure_message
 from gateway.clock import SystemClock
 from gateway.config import parse_duration
@@ -98,11 +98,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         metavar="P",
         help="confidence below which a prediction is low-confidence (default: ml.low_confidence_threshold)",
     )
-    parser.add_argument(
-        "--url",
-        metavar="URL",
-        help="gateway base URL (default: http://<receivers.http.endpoint> from the config)",
-    )
+    add_gateway_url_argument(parser)
     add_config_arguments(parser)
     parser.set_defaults(run=run)
 

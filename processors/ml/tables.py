@@ -11,10 +11,9 @@ arrive in different batches, out of order or through different gateway replicas 
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
 
 from processors.ml import conventions as keys
-from processors.otlp_tables import Migration
+from processors.otlp_tables import Migration, load_migrations
 
 OWNER = "ml"
 
@@ -110,12 +109,7 @@ MACROS: dict[str, str] = {
 
 
 def migrations() -> list[Migration]:
-    found = []
-    for entry in resources.files(__package__).joinpath("sql").iterdir():
-        if entry.name.endswith(".sql"):
-            number, _, rest = entry.name.partition("_")
-            found.append(Migration(OWNER, int(number), rest[:-4], entry.read_text(encoding="utf-8")))
-    return sorted(found, key=lambda migration: migration.version)
+    return load_migrations(__package__, OWNER)
 
 
 @cache

@@ -17,7 +17,15 @@ from importlib import resources
 
 from processors.otlp_tables.macros import MACROS
 
-__all__ = ["INGEST_TABLES", "MACROS", "IngestTable", "Migration", "ingest_schema", "migrations"]
+__all__ = [
+    "INGEST_TABLES",
+    "MACROS",
+    "IngestTable",
+    "Migration",
+    "ingest_schema",
+    "load_migrations",
+    "migrations",
+]
 
 OWNER = "otlp"
 
@@ -53,11 +61,15 @@ def ingest_schema() -> str:
     return resources.files(__package__).joinpath("otlp_ingest.proto").read_text(encoding="utf-8")
 
 
-def migrations() -> list[Migration]:
-    """The numbered ``sql/NNNN_name.sql`` files, in order."""
+def load_migrations(package: str, owner: str) -> list[Migration]:
+    """The numbered ``sql/NNNN_name.sql`` files of ``package``, in order, as ``owner``'s migrations."""
     found = []
-    for entry in resources.files(__package__).joinpath("sql").iterdir():
+    for entry in resources.files(package).joinpath("sql").iterdir():
         if entry.name.endswith(".sql"):
             number, _, rest = entry.name.partition("_")
-            found.append(Migration(OWNER, int(number), rest[:-4], entry.read_text(encoding="utf-8")))
+            found.append(Migration(owner, int(number), rest[:-4], entry.read_text(encoding="utf-8")))
     return sorted(found, key=lambda migration: migration.version)
+
+
+def migrations() -> list[Migration]:
+    return load_migrations(__package__, OWNER)
