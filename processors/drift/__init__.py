@@ -1,0 +1,1 @@
+"""Drift detection: the pure statistics in ``processors.drift.stats``; the evaluator builds on them."""
