@@ -4,7 +4,8 @@ Reads: the YAML file, the environment and ``--set`` overrides (through ``load_co
 Config keys: all of them; see ``docs/configuration.md``.
 """
 
-from gateway.config.loader import ConfigError, dump_config, load_config, load_config_text
+from gateway.config.dump import dump_config
+from gateway.config.loader import ConfigError, load_config, load_config_text
 from gateway.config.ml_schema import MlConfig, PiiConfig
 from gateway.config.schema import (
     ClickHouseConfig,

@@ -18,6 +18,7 @@ from gateway.config import (
     load_config,
     load_config_text,
 )
+from gateway.config import dump as dump_module
 from gateway.config import loader as loader_module
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "config" / "inferwatch.yaml"
@@ -417,7 +418,7 @@ def test_list_items_report_their_index() -> None:
 
 
 def test_dump_masks_fields_named_like_secrets() -> None:
-    plain = loader_module._plain(
+    plain = dump_module._plain(
         _Alerting(api_key="abc", labels={"token": "t", "team": "ml"}), "", True, False
     )
     assert plain["api_key"] == "***"
