@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from gateway import __version__
-from gateway.cli import query_command, serve_command, signals_command
+from gateway.cli import query_command, rules_command, serve_command, signals_command
 
 DESCRIPTION = """\
 inferwatch: an OpenTelemetry gateway for machine-learning model services.
@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve_command.register(commands)
     query_command.register(commands)
     signals_command.register(commands)
+    rules_command.register(commands)
     version = commands.add_parser("version", help="print the version and exit")
     version.set_defaults(run=lambda args: print(f"inferwatch {__version__}") or 0)
     return parser
