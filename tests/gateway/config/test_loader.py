@@ -418,8 +418,6 @@ def test_list_items_report_their_index() -> None:
 
 
 def test_dump_masks_fields_named_like_secrets() -> None:
-    plain = dump_module._plain(
-        _Alerting(api_key="abc", labels={"token": "t", "team": "ml"}), "", True, False
-    )
+    plain = dump_module._plain(_Alerting(api_key="abc", labels={"token": "t", "team": "ml"}), "", True, False)
     assert plain["api_key"] == "***"
     assert plain["labels"] == {"token": "***", "team": "ml"}
