@@ -5,6 +5,7 @@ Reads: nothing. Writes: nothing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
 
 
@@ -46,3 +47,17 @@ class Labels(Mapping[str, str]):
     def items_tuple(self) -> tuple[tuple[str, str], ...]:
         """The (name, value) pairs sorted by name."""
         return self._items
+
+
+def label_matches(
+    labels: Mapping[str, str], label: str, op: str, value: str, regex: re.Pattern[str] | None
+) -> bool:
+    """Prometheus matcher semantics (``=``, ``!=``, ``=~``, ``!~``; regexes anchored; missing label = "")."""
+    actual = labels.get(label, "")
+    if op == "=":
+        return actual == value
+    if op == "!=":
+        return actual != value
+    assert regex is not None
+    found = regex.fullmatch(actual) is not None
+    return found if op == "=~" else not found

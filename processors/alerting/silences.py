@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
+from processors.alerting.labels import label_matches
 from processors.alerting.state import Duration, Timestamp, to_seconds
 
 OPERATORS = ("=~", "!~", "!=", "=")  # longest first, so "=~" is not read as "=" then "~..."
@@ -48,14 +49,7 @@ class Matcher:
                 raise ValueError(f"value: invalid regex {self.value!r}: {exc}") from None
 
     def matches(self, labels: Mapping[str, str]) -> bool:
-        actual = labels.get(self.label, "")
-        if self.op == "=":
-            return actual == self.value
-        if self.op == "!=":
-            return actual != self.value
-        assert self.regex is not None
-        found = self.regex.fullmatch(actual) is not None
-        return found if self.op == "=~" else not found
+        return label_matches(labels, self.label, self.op, self.value, self.regex)
 
     def __str__(self) -> str:
         return f"{self.label}{self.op}{self.value}"

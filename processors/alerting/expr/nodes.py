@@ -10,6 +10,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from processors.alerting.labels import label_matches
+
 
 @dataclass(frozen=True)
 class NumberLiteral:
@@ -27,14 +29,7 @@ class Matcher:
     regex: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
 
     def matches(self, labels: Mapping[str, str]) -> bool:
-        actual = labels.get(self.label, "")
-        if self.op == "=":
-            return actual == self.value
-        if self.op == "!=":
-            return actual != self.value
-        assert self.regex is not None
-        found = self.regex.fullmatch(actual) is not None
-        return found if self.op == "=~" else not found
+        return label_matches(labels, self.label, self.op, self.value, self.regex)
 
 
 @dataclass(frozen=True)

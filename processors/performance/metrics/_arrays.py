@@ -77,3 +77,16 @@ def label_indices(values: NDArray[Any], order: NDArray[Any]) -> NDArray[np.intp]
     for position, label in enumerate(order):
         indices[values == label] = position
     return indices
+
+
+def labelled_probability_matrix(
+    y_true: ArrayLike, y_proba: ArrayLike, labels: Sequence[Any] | ArrayLike | None
+) -> tuple[NDArray[Any], NDArray[np.float64], NDArray[Any]]:
+    """(truth, probabilities, column labels) checked to fit together: column j scores ``order[j]``."""
+    truth = as_labels(y_true, "y_true")
+    proba = as_probability_matrix(y_proba, "y_proba")
+    check_same_length(truth, proba, "y_true and y_proba")
+    order = label_order(labels, truth)
+    if order.size != proba.shape[1]:
+        raise ValueError(f"{order.size} labels but y_proba has {proba.shape[1]} columns")
+    return truth, proba, order

@@ -21,10 +21,9 @@ from numpy.typing import ArrayLike, NDArray
 
 from processors.performance.metrics._arrays import (
     as_labels,
-    as_probability_matrix,
     check_probabilities,
     check_same_length,
-    label_order,
+    labelled_probability_matrix,
 )
 
 DEFAULT_BINS = 10
@@ -82,12 +81,7 @@ def top_label_reliability(
     Columns follow ``labels`` (default: sorted distinct values of ``y_true``); a tie for the highest
     probability picks the first such column.
     """
-    truth = as_labels(y_true, "y_true")
-    proba = as_probability_matrix(y_proba, "y_proba")
-    check_same_length(truth, proba, "y_true and y_proba")
-    order = label_order(labels, truth)
-    if order.size != proba.shape[1]:
-        raise ValueError(f"{order.size} labels but y_proba has {proba.shape[1]} columns")
+    truth, proba, order = labelled_probability_matrix(y_true, y_proba, labels)
     correct = (order[np.argmax(proba, axis=1)] == truth).astype(np.float64)
     return _reliability(correct, proba.max(axis=1), n_bins)
 

@@ -20,9 +20,8 @@ from numpy.typing import ArrayLike, NDArray
 from processors.performance.metrics._arrays import (
     as_finite_floats,
     as_labels,
-    as_probability_matrix,
     check_same_length,
-    label_order,
+    labelled_probability_matrix,
 )
 
 
@@ -60,12 +59,7 @@ def roc_auc_ovr(
     which must then number exactly the columns). A label absent from ``y_true`` has AUC NaN and makes
     the macro mean NaN. Rows are not required to sum to one (scikit-learn requires it).
     """
-    truth = as_labels(y_true, "y_true")
-    proba = as_probability_matrix(y_proba, "y_proba")
-    check_same_length(truth, proba, "y_true and y_proba")
-    order = label_order(labels, truth)
-    if order.size != proba.shape[1]:
-        raise ValueError(f"{order.size} labels but y_proba has {proba.shape[1]} columns")
+    truth, proba, order = labelled_probability_matrix(y_true, y_proba, labels)
     unknown = np.setdiff1d(truth, order)
     if unknown.size:
         raise ValueError(f"y_true contains labels not in labels: {unknown.tolist()}")
