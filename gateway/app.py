@@ -2,8 +2,9 @@
 
 Reads: the ``Config``. Writes: the ClickHouse schema (migrations), spool directories.
 Start order: storage → migrations → writers (which insert what an earlier run left spooled)
-→ receivers. Shutdown order, written once: health NOT_SERVING → receivers stop accepting and
-finish running exports → writers flush every accepted request → clients close.
+→ subsystems (periodic evaluations and deliveries, API routes) → receivers. Shutdown order, written
+once: health NOT_SERVING → receivers stop accepting and finish running exports → periodic tasks
+finish their current run → writers flush every accepted request → clients close.
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ from gateway.config import Config
 from gateway.ingest.spool import Spool
 from gateway.ingest.writer import SignalWriter
 from gateway.query import QueryService, readonly_settings
+from gateway.receivers.api_routes import ApiRoutes
 from gateway.receivers.export import ExportService
 from gateway.receivers.grpc_server import GrpcReceiver
 from gateway.receivers.http_server import HttpReceiver
+from gateway.scheduling import PeriodicTask
 from gateway.storage.client import mask_dsn, open_client, parse_dsn
 from gateway.storage.ddl import Target
 from gateway.storage.ingest_sink import ClickHouseIngestSink, schema_settings
@@ -95,6 +98,10 @@ class Gateway:
         self.grpc: GrpcReceiver | None = None
         self.http: HttpReceiver | None = None
         self.export: ExportService | None = None
+        self.tasks: list[PeriodicTask] = []  # evaluations and deliveries, started after the writers
+        self.api = ApiRoutes()  # JSON routes beside OTLP/HTTP (silences, baselines, feedback, ...)
+        self._dsn = ""
+        self._timeouts: dict[str, float] = {}
         self._clients: list[Client] = []
         self._stopped = False
         self._lock = threading.Lock()
@@ -108,6 +115,7 @@ class Gateway:
             "connect_timeout": config.clickhouse.connect_timeout.total_seconds(),
             "query_timeout": config.clickhouse.query_timeout.total_seconds(),
         }
+        self._dsn, self._timeouts = dsn, timeouts
         admin = self._open(dsn, database, **timeouts)
         applied = apply_migrations(admin, schema_migrations(), storage_target(config), ml_tables.all_macros())
         if applied:
@@ -143,6 +151,8 @@ class Gateway:
             )
         self.export = ExportService(self.writers, self.clock, processors=request_processors)
 
+        self._start_subsystems()
+
         query_service = None
         if config.query_api.enabled:
             query_client = self._open(
@@ -168,9 +178,24 @@ class Gateway:
                 max_request_size=receivers.max_request_size,
                 readiness=_Readiness(admin),
                 query=query_service,
+                routes=self.api,
             )
             self.http.start()
         log.info("inferwatch %s started: %s", __version__, "; ".join(self.describe()))
+
+    def _start_subsystems(self) -> None:
+        """Each subsystem adds its periodic tasks (``self.tasks``) and API routes (``self.api``).
+
+        One line per subsystem; each builder lives beside its subsystem and reads its config section.
+        """
+        for task in self.tasks:
+            task.start()
+
+    def open_client(self, **kwargs: object) -> Client:
+        """A new ClickHouse client on the gateway's storage (closed at shutdown), for a subsystem."""
+        return self._open(
+            self._dsn, self.config.clickhouse.database, create_database=False, **{**self._timeouts, **kwargs}
+        )
 
     def _open(self, dsn: str, database: str, **kwargs: object) -> Client:
         client = open_client(dsn, database, **kwargs)  # type: ignore[arg-type]
@@ -209,6 +234,8 @@ class Gateway:
             self.grpc.stop(grace)
         if self.http is not None:
             self.http.stop()
+        for task in self.tasks:
+            task.stop(timeout=max(grace, 30.0))
         with ThreadPoolExecutor(max_workers=max(1, len(self.writers))) as pool:
             results = list(
                 pool.map(lambda writer: writer.shutdown(timeout=max(grace, 30.0)), self.writers.values())

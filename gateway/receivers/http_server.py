@@ -3,7 +3,8 @@
 Reads: HTTP requests on ``receivers.http.endpoint`` (default localhost:4318):
 ``POST /v1/traces|metrics|logs`` (protobuf or JSON, optionally gzip), ``GET /healthz``,
 ``GET /readyz`` (200 only while ClickHouse answers), ``POST /api/v1/query`` (JSON ``query``,
-``format`` and optional ``parameters`` bound to ``{name:Type}`` placeholders; see ``gateway.query``).
+``format`` and optional ``parameters`` bound to ``{name:Type}`` placeholders; see ``gateway.query``),
+and the JSON API routes subsystems register (``gateway.receivers.api_routes``: silences, baselines, ...).
 Writes: through ``ExportService``. Config keys: ``receivers.http.*``, ``receivers.max_request_size``,
 ``query_api.*``.
 
@@ -21,10 +22,12 @@ import zlib
 from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl
 
 from google.protobuf import json_format
 from google.rpc import status_pb2
 
+from gateway.receivers.api_routes import ApiError, ApiRequest, ApiRoutes
 from gateway.receivers.errors import RequestTooLarge, UnsupportedMediaType, status_for
 from gateway.receivers.export import ExportService
 from processors.otlp.errors import PayloadError
@@ -77,6 +80,7 @@ class HttpReceiver:
         max_request_size: int,
         readiness: Callable[[], tuple[bool, str]],
         query: QueryHandler | None = None,
+        routes: ApiRoutes | None = None,
     ) -> None:
         host, _, port = endpoint.rpartition(":")
         host = host.strip("[]") or "0.0.0.0"
@@ -90,6 +94,7 @@ class HttpReceiver:
         self._max_request_size = max_request_size
         self._readiness = readiness
         self._query = query
+        self._routes = routes or ApiRoutes()
         self._serving = True
         self._server = ThreadingHTTPServer((host, int(port)), Handler)
         self._server.daemon_threads = True
@@ -123,6 +128,8 @@ class _OtlpHttpHandler(BaseHTTPRequestHandler):
     # ---- routing ---------------------------------------------------------------------------
     def do_GET(self) -> None:
         path = self.path.split("?", 1)[0]
+        if self._api("GET"):
+            return
         if path == "/healthz":
             self._send_text(HTTPStatus.OK, "ok\n")
         elif path == "/readyz":
@@ -139,6 +146,8 @@ class _OtlpHttpHandler(BaseHTTPRequestHandler):
             self._export(signal)
         elif path == "/api/v1/query" and self.receiver._query is not None:
             self._run_query()
+        elif self._api("POST"):
+            return
         else:
             self._read_body_or_error()
             self._send_text(HTTPStatus.NOT_FOUND, f"no such path {path}\n")
@@ -178,6 +187,45 @@ class _OtlpHttpHandler(BaseHTTPRequestHandler):
             headers["Connection"] = "close"  # the rest of the body was not read
             self.close_connection = True
         self._send(status.http_status, response_type, body, headers)
+
+    def do_DELETE(self) -> None:
+        if not self._api("DELETE"):
+            self._read_body_or_error()
+            path = self.path.split("?", 1)[0]
+            self._send_text(HTTPStatus.NOT_FOUND, f"no such path {path}\n")
+
+    # ---- JSON API routes -------------------------------------------------------------------
+    def _api(self, method: str) -> bool:
+        """Serve a registered API route; False when none is registered for this method and path."""
+        path, _, query_string = self.path.partition("?")
+        handler = self.receiver._routes.lookup(method, path)
+        if handler is None:
+            if self.receiver._routes.has_path(path):
+                self._read_body_or_error()
+                self._send(
+                    HTTPStatus.METHOD_NOT_ALLOWED,
+                    JSON,
+                    json.dumps({"error": f"{method} not allowed"}).encode(),
+                )
+                return True
+            return False
+        try:
+            body = self._read_body()
+            try:
+                document = json.loads(body) if body.strip() else None
+            except ValueError as error:
+                raise ApiError(400, f"the body must be JSON: {error}") from error
+            request = ApiRequest(method, path, dict(parse_qsl(query_string)), document)
+            response = handler(request)
+            self._send(response.status, JSON, json.dumps(response.document).encode())
+        except ApiError as error:
+            self._send(error.status, JSON, json.dumps({"error": error.message}).encode())
+        except Exception as error:  # boundary: a failing handler answers 500 and is logged
+            status = status_for(error)
+            if status.http_status == 500:
+                log.exception("API %s %s failed", method, path)
+            self._send(status.http_status, JSON, json.dumps({"error": status.message}).encode())
+        return True
 
     # ---- query API -------------------------------------------------------------------------
     def _run_query(self) -> None:

@@ -349,3 +349,57 @@ SELECT ModelName, ModelVersion, min(FirstSeen) AS DeployedAt, max(LastSeen) AS L
 FROM `default`.ml_model_versions
 GROUP BY ModelName, ModelVersion;
 
+CREATE TABLE IF NOT EXISTS `default`.ml_drift_local ON CLUSTER `analytics` (
+    EvaluatedAt DateTime64(3),
+    WindowStart DateTime64(3),
+    WindowEnd DateTime64(3),
+    ModelName LowCardinality(String),
+    ModelVersion LowCardinality(String),
+    Signal LowCardinality(String),
+    Labels Map(LowCardinality(String), String),
+    LabelsKey String,
+    Value Float64,
+    Samples UInt64,
+    Details String CODEC(ZSTD(3))
+) ENGINE = ReplicatedReplacingMergeTree(EvaluatedAt)
+PARTITION BY toYYYYMM(WindowEnd)
+ORDER BY (ModelName, Signal, ModelVersion, LabelsKey, WindowEnd);
+
+CREATE TABLE IF NOT EXISTS `default`.ml_drift ON CLUSTER `analytics` AS `default`.ml_drift_local ENGINE = Distributed(`analytics`, `default`, ml_drift_local, rand());
+
+CREATE TABLE IF NOT EXISTS `default`.ml_quality_local ON CLUSTER `analytics` (
+    EvaluatedAt DateTime64(3),
+    WindowStart DateTime64(3),
+    WindowEnd DateTime64(3),
+    ModelName LowCardinality(String),
+    ModelVersion LowCardinality(String),
+    Signal LowCardinality(String),
+    Labels Map(LowCardinality(String), String),
+    LabelsKey String,
+    Value Float64,
+    Samples UInt64,
+    Details String CODEC(ZSTD(3))
+) ENGINE = ReplicatedReplacingMergeTree(EvaluatedAt)
+PARTITION BY toYYYYMM(WindowEnd)
+ORDER BY (ModelName, Signal, ModelVersion, LabelsKey, WindowEnd);
+
+CREATE TABLE IF NOT EXISTS `default`.ml_quality ON CLUSTER `analytics` AS `default`.ml_quality_local ENGINE = Distributed(`analytics`, `default`, ml_quality_local, rand());
+
+CREATE TABLE IF NOT EXISTS `default`.ml_performance_local ON CLUSTER `analytics` (
+    EvaluatedAt DateTime64(3),
+    WindowStart DateTime64(3),
+    WindowEnd DateTime64(3),
+    ModelName LowCardinality(String),
+    ModelVersion LowCardinality(String),
+    Signal LowCardinality(String),
+    Labels Map(LowCardinality(String), String),
+    LabelsKey String,
+    Value Float64,
+    Samples UInt64,
+    Details String CODEC(ZSTD(3))
+) ENGINE = ReplicatedReplacingMergeTree(EvaluatedAt)
+PARTITION BY toYYYYMM(WindowEnd)
+ORDER BY (ModelName, Signal, ModelVersion, LabelsKey, WindowEnd);
+
+CREATE TABLE IF NOT EXISTS `default`.ml_performance ON CLUSTER `analytics` AS `default`.ml_performance_local ENGINE = Distributed(`analytics`, `default`, ml_performance_local, rand());
+

@@ -341,3 +341,51 @@ SELECT ModelName, ModelVersion, min(FirstSeen) AS DeployedAt, max(LastSeen) AS L
 FROM `default`.ml_model_versions
 GROUP BY ModelName, ModelVersion;
 
+CREATE TABLE IF NOT EXISTS `default`.ml_drift  (
+    EvaluatedAt DateTime64(3),
+    WindowStart DateTime64(3),
+    WindowEnd DateTime64(3),
+    ModelName LowCardinality(String),
+    ModelVersion LowCardinality(String),
+    Signal LowCardinality(String),
+    Labels Map(LowCardinality(String), String),
+    LabelsKey String,
+    Value Float64,
+    Samples UInt64,
+    Details String CODEC(ZSTD(3))
+) ENGINE = ReplacingMergeTree(EvaluatedAt)
+PARTITION BY toYYYYMM(WindowEnd)
+ORDER BY (ModelName, Signal, ModelVersion, LabelsKey, WindowEnd);
+
+CREATE TABLE IF NOT EXISTS `default`.ml_quality  (
+    EvaluatedAt DateTime64(3),
+    WindowStart DateTime64(3),
+    WindowEnd DateTime64(3),
+    ModelName LowCardinality(String),
+    ModelVersion LowCardinality(String),
+    Signal LowCardinality(String),
+    Labels Map(LowCardinality(String), String),
+    LabelsKey String,
+    Value Float64,
+    Samples UInt64,
+    Details String CODEC(ZSTD(3))
+) ENGINE = ReplacingMergeTree(EvaluatedAt)
+PARTITION BY toYYYYMM(WindowEnd)
+ORDER BY (ModelName, Signal, ModelVersion, LabelsKey, WindowEnd);
+
+CREATE TABLE IF NOT EXISTS `default`.ml_performance  (
+    EvaluatedAt DateTime64(3),
+    WindowStart DateTime64(3),
+    WindowEnd DateTime64(3),
+    ModelName LowCardinality(String),
+    ModelVersion LowCardinality(String),
+    Signal LowCardinality(String),
+    Labels Map(LowCardinality(String), String),
+    LabelsKey String,
+    Value Float64,
+    Samples UInt64,
+    Details String CODEC(ZSTD(3))
+) ENGINE = ReplacingMergeTree(EvaluatedAt)
+PARTITION BY toYYYYMM(WindowEnd)
+ORDER BY (ModelName, Signal, ModelVersion, LabelsKey, WindowEnd);
+
