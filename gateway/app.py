@@ -91,9 +91,12 @@ class _Readiness:
 
 
 class Gateway:
-    def __init__(self, config: Config, clock: Clock | None = None) -> None:
+    def __init__(self, config: Config, clock: Clock | None = None, *, run_tasks: bool = True) -> None:
+        """``run_tasks=False`` builds the periodic tasks without starting their threads: tests then
+        drive them with ``task(name).run_once()`` on a ``FakeClock``."""
         self.config = config
         self.clock = clock or SystemClock()
+        self.run_tasks = run_tasks
         self.writers: dict[Signal, SignalWriter] = {}
         self.grpc: GrpcReceiver | None = None
         self.http: HttpReceiver | None = None
@@ -188,8 +191,16 @@ class Gateway:
 
         One line per subsystem; each builder lives beside its subsystem and reads its config section.
         """
+        if self.run_tasks:
+            for task in self.tasks:
+                task.start()
+
+    def task(self, name: str) -> PeriodicTask:
+        """The periodic task called ``name`` (KeyError naming the known ones otherwise)."""
         for task in self.tasks:
-            task.start()
+            if task.name == name:
+                return task
+        raise KeyError(f"no task {name!r}; tasks: {', '.join(t.name for t in self.tasks) or 'none'}")
 
     def open_client(self, **kwargs: object) -> Client:
         """A new ClickHouse client on the gateway's storage (closed at shutdown), for a subsystem."""

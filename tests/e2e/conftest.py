@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from gateway.app import Gateway
+from gateway.clock import Clock
 from gateway.config import Config, load_config
 from gateway.storage.client import open_client
 
@@ -50,8 +51,9 @@ class GatewayFactory:
             ],
         )
 
-    def start(self, *overrides: str) -> Gateway:
-        gateway = Gateway(self.config(*overrides))
+    def start(self, *overrides: str, clock: Clock | None = None, run_tasks: bool = True) -> Gateway:
+        """A started gateway; ``run_tasks=False`` leaves its periodic tasks to the test (``run_once``)."""
+        gateway = Gateway(self.config(*overrides), clock=clock, run_tasks=run_tasks)
         gateway.start()
         self.started.append(gateway)
         return gateway
