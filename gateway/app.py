@@ -14,6 +14,7 @@ import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from clickhouse_connect.driver.client import Client
@@ -35,6 +36,7 @@ from gateway.storage.client import mask_dsn, open_client, parse_dsn
 from gateway.storage.ddl import Target
 from gateway.storage.ingest_sink import ClickHouseIngestSink, schema_settings
 from gateway.storage.migrations import apply_migrations
+from processors.alerting.events import AlertEvent
 from processors.ml.pii import PiiProtector
 from processors.otlp.signals import Signal
 
@@ -103,6 +105,9 @@ class Gateway:
         self.export: ExportService | None = None
         self.tasks: list[PeriodicTask] = []  # evaluations and deliveries, started after the writers
         self.api = ApiRoutes()  # JSON routes beside OTLP/HTTP (silences, baselines, feedback, ...)
+        # Where alert events go (Opsgenie, webhooks); the notification subsystem appends, the
+        # alert evaluator calls each with every AlertEvent (processors.alerting.events).
+        self.notifiers: list[Callable[[AlertEvent], None]] = []
         self._dsn = ""
         self._timeouts: dict[str, float] = {}
         self._clients: list[Client] = []
@@ -190,6 +195,7 @@ class Gateway:
         """Each subsystem adds its periodic tasks (``self.tasks``) and API routes (``self.api``).
 
         One line per subsystem; each builder lives beside its subsystem and reads its config section.
+        Order matters: notifications before alerting (which calls ``self.notifiers``).
         """
         if self.run_tasks:
             for task in self.tasks:
