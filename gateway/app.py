@@ -13,8 +13,8 @@ import logging
 import os
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from clickhouse_connect.driver.client import Client
@@ -197,6 +197,12 @@ class Gateway:
         One line per subsystem; each builder lives beside its subsystem and reads its config section.
         Order matters: notifications before alerting (which calls ``self.notifiers``).
         """
+        # notifications (Opsgenie, webhooks): one line here
+        # feedback (ground truth in): one line here
+        # drift (baselines, drift evaluation): one line here
+        # quality (data-quality evaluation): one line here
+        # performance (model performance, concept drift, retraining triggers): one line here
+        # alerting (rule evaluation, silences): one line here
         if self.run_tasks:
             for task in self.tasks:
                 task.start()
