@@ -55,7 +55,8 @@ def call_gateway(
             body = response.read()
             return json.loads(body) if body.strip() else {}
     except urllib.error.HTTPError as error:
-        detail = error.read().decode(errors="replace")
+        with error:
+            detail = error.read().decode(errors="replace")
         with contextlib.suppress(ValueError, KeyError, TypeError):
             detail = json.loads(detail)["error"]
         if error.code == 404 and "no such path" in str(detail):

@@ -94,7 +94,7 @@ class HttpReceiver:
         self._max_request_size = max_request_size
         self._readiness = readiness
         self._query = query
-        self._routes = routes or ApiRoutes()
+        self._routes = routes if routes is not None else ApiRoutes()
         self._serving = True
         self._server = ThreadingHTTPServer((host, int(port)), Handler)
         self._server.daemon_threads = True

@@ -1,0 +1,56 @@
+"""Tests for gateway.scheduling.PeriodicTask: runs on the clock's time, survives failures, stops."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from gateway.clock import FakeClock
+from gateway.scheduling import PeriodicTask
+
+
+def test_run_once_passes_the_clock_time() -> None:
+    clock = FakeClock(start_unix_nano=5_000_000_000)
+    seen: list[int] = []
+    task = PeriodicTask("t", 60, seen.append, clock)
+    assert task.run_once() is True
+    clock.advance(60)
+    assert task.run_once() is True
+    assert seen == [5_000_000_000, 65_000_000_000]
+    assert (task.runs, task.failures, task.last_error) == (2, 0, None)
+
+
+def test_a_failing_run_is_counted_and_the_next_one_still_runs() -> None:
+    calls: list[int] = []
+
+    def run(now: int) -> None:
+        calls.append(now)
+        if len(calls) == 1:
+            raise RuntimeError("ClickHouse went away")
+
+    task = PeriodicTask("drift", 1, run, FakeClock())
+    assert task.run_once() is False
+    assert task.failures == 1 and task.last_error == "RuntimeError: ClickHouse went away"
+    assert task.run_once() is True
+    assert task.last_error is None and task.runs == 2 and len(calls) == 2
+
+
+def test_a_non_positive_interval_is_refused() -> None:
+    with pytest.raises(ValueError, match="alerts: the interval must be positive"):
+        PeriodicTask("alerts", 0, lambda now: None, FakeClock())
+
+
+def test_the_thread_runs_until_stopped() -> None:
+    ran = threading.Event()
+    task = PeriodicTask("t", 0.01, lambda now: ran.set(), FakeClock())
+    task.start()
+    assert ran.wait(5), "the task never ran"
+    task.stop(timeout=5)
+    runs = task.runs
+    assert task._thread is not None and not task._thread.is_alive()
+    assert task.runs == runs  # nothing runs after stop
+
+
+def test_stop_before_start_is_safe() -> None:
+    PeriodicTask("t", 1, lambda now: None, FakeClock()).stop()
