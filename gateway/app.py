@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from clickhouse_connect.driver.client import Client
 
+import processors.feedback as feedback_tables
 import processors.ml.tables as ml_tables
 import processors.otlp_tables as otlp_tables
 from gateway import __version__
@@ -59,7 +60,7 @@ def storage_target(config: Config) -> Target:
 
 def schema_migrations() -> list:
     """Every owner's migrations, in dependency order (the ML views read the OTLP tables)."""
-    return [*otlp_tables.migrations(), *ml_tables.migrations()]
+    return [*otlp_tables.migrations(), *ml_tables.migrations(), *feedback_tables.migrations()]
 
 
 def write_runtime_settings(client: Client, config: Config) -> None:
