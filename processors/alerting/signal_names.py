@@ -78,6 +78,8 @@ SIGNALS: tuple[SignalName, ...] = (
     _signal("memory_utilization", "memory utilization of the model service (0..1)", "pod"),
     _signal("pod_restarts", "container restarts in the window", "pod"),
     _signal("service_up", "1 when the model service's health check passes, else 0"),
+    _signal("estimated_accuracy", "accuracy expected from calibrated confidences, before labels (CBPE)", "window"),
+    _signal("concept_drift", "decline of windowed performance beyond its usual cycles (0: none)", "kind", "window"),
 )
 
 SIGNALS_BY_NAME: dict[str, SignalName] = {signal.name: signal for signal in SIGNALS}
