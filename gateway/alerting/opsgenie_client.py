@@ -10,7 +10,8 @@ GenieKey <key>``. Config keys: ``api_url``, ``api_key_env`` / ``api_key_file``, 
 ``https://api.atlassian.com/jsm/ops/integration/v2/alerts``). Both forms give the same endpoints.
 
 Every request expects ``202 Accepted``. 429, 5xx and network errors are retried with exponential
-back-off and jitter, bounded by ``RetryPolicy.max_attempts`` and ``max_total_seconds``; other 4xx
+back-off and jitter, never sooner than a ``Retry-After`` header asks, bounded by
+``RetryPolicy.max_attempts`` and ``max_total_seconds``; other 4xx
 raise ``OpsgenieRequestError`` at once, carrying the API's ``message``. The key is never logged and
 never appears in an exception's text or repr (it is also scrubbed from echoed reply messages).
 """
@@ -31,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from gateway.clock import Clock, SystemClock
+from processors.alerting.delivery import retry_after_seconds
 
 logger = logging.getLogger(__name__)
 
@@ -42,13 +44,17 @@ _REDACTED = "<redacted>"
 
 
 class OpsgenieError(Exception):
-    """A request Opsgenie did not accept. ``status`` is None when no HTTP reply came back."""
+    """A request Opsgenie did not accept. ``status`` is None when no HTTP reply came back;
+    ``retry_after`` is the last reply's ``Retry-After`` header, if it had one."""
 
-    def __init__(self, action: str, status: int | None, message: str, attempts: int) -> None:
+    def __init__(
+        self, action: str, status: int | None, message: str, attempts: int, retry_after: str | None = None
+    ) -> None:
         self.action = action
         self.status = status
         self.message = message
         self.attempts = attempts
+        self.retry_after = retry_after
         where = f"HTTP {status}" if status is not None else "no reply"
         super().__init__(f"opsgenie {action}: {where} after {attempts} attempt(s): {message}")
 
@@ -195,7 +201,7 @@ class OpsgenieClient:
         attempt = 0
         while True:
             attempt += 1
-            status, reply = self._send(url, body, key)
+            status, reply, retry_after = self._send(url, body, key)
             if status == 202:
                 return OpsgenieResponse(
                     request_id=str(reply.get("requestId", "")),
@@ -204,11 +210,13 @@ class OpsgenieClient:
                 )
             message = _scrub(_reply_message(status, reply), key)
             if status is not None and status != 429 and status < 500:
-                raise OpsgenieRequestError(action, status, message, attempt)
+                raise OpsgenieRequestError(action, status, message, attempt, retry_after)
             delay = self._retry.delay(attempt, self._random())
+            server_wait = retry_after_seconds(retry_after, self._clock.now_unix_nano() / 1e9)
+            delay = max(delay, server_wait or 0.0)  # never sooner than the server asked
             elapsed = self._clock.monotonic() - started
             if attempt >= self._retry.max_attempts or elapsed + delay > self._retry.max_total_seconds:
-                raise OpsgenieUnavailableError(action, status, message, attempt)
+                raise OpsgenieUnavailableError(action, status, message, attempt, retry_after)
             logger.warning(
                 "opsgenie %s: %s, retry %d in %.2fs",
                 action,
@@ -218,8 +226,9 @@ class OpsgenieClient:
             )
             self._sleep(delay)
 
-    def _send(self, url: str, body: bytes, key: str) -> tuple[int | None, dict[str, Any]]:
-        """One POST; (status, decoded reply), status None on a network error (reply holds its text)."""
+    def _send(self, url: str, body: bytes, key: str) -> tuple[int | None, dict[str, Any], str | None]:
+        """One POST; (status, decoded reply, Retry-After), status None on a network error (reply
+        holds its text)."""
         request = urllib.request.Request(
             url,
             data=body,
@@ -228,13 +237,13 @@ class OpsgenieClient:
         )
         try:
             with self._opener.open(request, timeout=self._timeout) as response:
-                return response.status, _decode(response.read())
+                return response.status, _decode(response.read()), response.headers.get("Retry-After")
         except urllib.error.HTTPError as err:
             with err:
-                return err.code, _decode(err.read())
+                return err.code, _decode(err.read()), err.headers.get("Retry-After")
         except (urllib.error.URLError, OSError) as err:  # retry boundary: connection refused, timeout
             reason = getattr(err, "reason", err)
-            return None, {"message": f"{type(err).__name__}: {reason}"}
+            return None, {"message": f"{type(err).__name__}: {reason}"}, None
 
 
 def _decode(raw: bytes) -> dict[str, Any]:

@@ -257,11 +257,14 @@ def note_payload(
     reached_threshold: str,
     source: str,
     user: str = "inferwatch",
+    at: float | None = None,
 ) -> dict[str, str]:
     """The body of ``POST /v2/alerts/{alias}/notes?identifierType=alias`` when the value worsens past
-    the next severity's threshold (the alert keeps its alias; this records the escalation on it)."""
+    the next severity's threshold (the alert keeps its alias; this records the escalation on it).
+    ``at`` is when it worsened (default: when the alert fired)."""
+    when = notification.fired_at if at is None else at
     note = (
-        f"Worsened to {reached_severity} at {format_time(notification.fired_at)}: value "
+        f"Worsened to {reached_severity} at {format_time(when)}: value "
         f"{format_value(notification.value)} crossed {reached_threshold} (was {notification.severity}, "
         f"{notification.threshold}) over {notification.window}."
     )

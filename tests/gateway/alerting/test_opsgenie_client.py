@@ -1,18 +1,14 @@
-"""Tests of gateway/alerting/opsgenie_client.py against a local HTTP server playing Opsgenie's API.
-
-The server (127.0.0.1, port 0, one thread) replies from a scripted list and records every request.
-Sleeps are injected and recorded, so no test waits on the wall clock.
+"""Tests of gateway/alerting/opsgenie_client.py against a local HTTP server playing Opsgenie's API
+(tests/support/opsgenie_server.py: it checks the GenieKey and field limits, replies from a scripted
+list first and records every request). Sleeps are injected and recorded, so no test waits on the
+wall clock.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import threading
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
@@ -26,56 +22,20 @@ from gateway.alerting import (
 )
 from gateway.alerting.opsgenie_client import EU_API_URL, JSM_API_URL, alerts_url
 from gateway.clock import FakeClock
+from tests.support.opsgenie_server import OpsgenieServer, Reply
 
 KEY = "3f1c2b9a-secret-genie-key-0000"
 ACCEPTED = (202, {"result": "Request will be processed", "took": 0.302, "requestId": "req-1"})
 
 
-@dataclass
-class Recorded:
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: dict[str, object]
-
-
-@dataclass
-class FakeOpsgenie:
-    replies: list[tuple[int, dict[str, object]]] = field(default_factory=list)
-    requests: list[Recorded] = field(default_factory=list)
-    url: str = ""
-
-
 @pytest.fixture
-def opsgenie() -> Iterator[FakeOpsgenie]:
-    fake = FakeOpsgenie()
+def opsgenie() -> Iterator[OpsgenieServer]:
+    with OpsgenieServer(KEY).running() as server:
+        yield server
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length", "0"))
-            body = json.loads(self.rfile.read(length) or b"{}")
-            fake.requests.append(Recorded("POST", self.path, dict(self.headers.items()), body))
-            status, reply = fake.replies.pop(0) if fake.replies else ACCEPTED
-            data = json.dumps(reply).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
 
-        def log_message(self, format: str, *args: object) -> None:  # keep test output quiet
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
-        yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+def _script(server: OpsgenieServer, *replies: tuple[int, dict[str, object]]) -> None:
+    server.fail_next(*(Reply(status, body) for status, body in replies))
 
 
 def _client(url: str, sleeps: list[float] | None = None, **kwargs: object) -> OpsgenieClient:
@@ -98,9 +58,9 @@ def _client(url: str, sleeps: list[float] | None = None, **kwargs: object) -> Op
     )
 
 
-def test_create_returns_request_id_and_sends_key(opsgenie: FakeOpsgenie) -> None:
+def test_create_returns_request_id_and_sends_key(opsgenie: OpsgenieServer) -> None:
     response = _client(opsgenie.url).create({"message": "m", "alias": "a"})
-    assert response.request_id == "req-1" and response.result == "Request will be processed"
+    assert len(response.request_id) == 36 and response.result == "Request will be processed"
     (request,) = opsgenie.requests
     assert request.path == "/v2/alerts"
     assert request.headers["Authorization"] == f"GenieKey {KEY}"
@@ -108,8 +68,8 @@ def test_create_returns_request_id_and_sends_key(opsgenie: FakeOpsgenie) -> None
     assert request.body == {"message": "m", "alias": "a"}
 
 
-def test_429_then_202_is_retried_with_backoff(opsgenie: FakeOpsgenie) -> None:
-    opsgenie.replies = [(429, {"message": "rate limited"}), (429, {"message": "rate limited"}), ACCEPTED]
+def test_429_then_202_is_retried_with_backoff(opsgenie: OpsgenieServer) -> None:
+    _script(opsgenie, *[(429, {"message": "rate limited"}), (429, {"message": "rate limited"}), ACCEPTED])
     sleeps: list[float] = []
     response = _client(opsgenie.url, sleeps).create({"message": "m"})
     assert response.request_id == "req-1"
@@ -117,8 +77,8 @@ def test_429_then_202_is_retried_with_backoff(opsgenie: FakeOpsgenie) -> None:
     assert len(opsgenie.requests) == 3
 
 
-def test_500_gives_up_after_max_attempts(opsgenie: FakeOpsgenie) -> None:
-    opsgenie.replies = [(500, {"message": "boom"})] * 10
+def test_500_gives_up_after_max_attempts(opsgenie: OpsgenieServer) -> None:
+    _script(opsgenie, *[(500, {"message": "boom"})] * 10)
     sleeps: list[float] = []
     with pytest.raises(OpsgenieUnavailableError, match="HTTP 500 after 3 attempt") as info:
         _client(opsgenie.url, sleeps, retry=RetryPolicy(max_attempts=3)).create({"message": "m"})
@@ -126,8 +86,8 @@ def test_500_gives_up_after_max_attempts(opsgenie: FakeOpsgenie) -> None:
     assert len(opsgenie.requests) == 3 and sleeps == [1.0, 2.0]
 
 
-def test_retries_stop_at_total_time_bound(opsgenie: FakeOpsgenie) -> None:
-    opsgenie.replies = [(503, {"message": "unavailable"})] * 10
+def test_retries_stop_at_total_time_bound(opsgenie: OpsgenieServer) -> None:
+    _script(opsgenie, *[(503, {"message": "unavailable"})] * 10)
     sleeps: list[float] = []
     policy = RetryPolicy(max_attempts=10, max_total_seconds=5.0)
     with pytest.raises(OpsgenieUnavailableError):
@@ -142,20 +102,25 @@ def test_jitter_shortens_delay() -> None:
 
 
 @pytest.mark.parametrize("status", [400, 422])
-def test_client_errors_not_retried_and_message_surfaced(opsgenie: FakeOpsgenie, status: int) -> None:
-    opsgenie.replies = [(status, {"message": "Message can not be empty.", "took": 0.0, "requestId": "r"})]
+def test_client_errors_not_retried_and_message_surfaced(opsgenie: OpsgenieServer, status: int) -> None:
+    _script(opsgenie, *[(status, {"message": "Message can not be empty.", "took": 0.0, "requestId": "r"})])
     sleeps: list[float] = []
     with pytest.raises(OpsgenieRequestError, match="Message can not be empty") as info:
         _client(opsgenie.url, sleeps).create({"message": ""})
     assert info.value.status == status and len(opsgenie.requests) == 1 and sleeps == []
 
 
-def test_key_never_in_errors_reprs_or_logs(opsgenie: FakeOpsgenie, caplog: pytest.LogCaptureFixture) -> None:
+def test_key_never_in_errors_reprs_or_logs(
+    opsgenie: OpsgenieServer, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
-    opsgenie.replies = [
-        (503, {"message": f"bad key {KEY}"}),
-        (401, {"message": f"Key {KEY} is invalid"}),
-    ]
+    _script(
+        opsgenie,
+        *[
+            (503, {"message": f"bad key {KEY}"}),
+            (401, {"message": f"Key {KEY} is invalid"}),
+        ],
+    )
     client = _client(opsgenie.url)
     with pytest.raises(OpsgenieRequestError) as info:
         client.create({"message": "m"})
@@ -173,17 +138,19 @@ def test_network_error_is_retried_then_raised_without_key() -> None:
     assert info.value.status is None and KEY not in str(info.value) and sleeps == [1.0]
 
 
-def test_close_and_note_by_alias(opsgenie: FakeOpsgenie) -> None:
+def test_close_and_note_by_alias(opsgenie: OpsgenieServer) -> None:
     client = _client(opsgenie.url)
     client.close("inferwatch-abc/def", {"user": "u", "source": "s", "note": "n"})
     client.add_note("inferwatch-abc", {"user": "u", "source": "s", "note": "worse"})
     close, note = opsgenie.requests
-    assert close.path == "/v2/alerts/inferwatch-abc%2Fdef/close?identifierType=alias"
+    assert close.path == "/v2/alerts/inferwatch-abc%2Fdef/close" and close.query == {
+        "identifierType": "alias"
+    }
     assert close.body == {"user": "u", "source": "s", "note": "n"}
-    assert note.path == "/v2/alerts/inferwatch-abc/notes?identifierType=alias"
+    assert note.path == "/v2/alerts/inferwatch-abc/notes" and note.query == {"identifierType": "alias"}
 
 
-def test_url_forms(opsgenie: FakeOpsgenie) -> None:
+def test_url_forms(opsgenie: OpsgenieServer) -> None:
     assert alerts_url("https://api.opsgenie.com") == "https://api.opsgenie.com/v2/alerts"
     assert alerts_url(EU_API_URL + "/") == "https://api.eu.opsgenie.com/v2/alerts"
     assert alerts_url(JSM_API_URL) == JSM_API_URL
@@ -196,7 +163,7 @@ def test_url_forms(opsgenie: FakeOpsgenie) -> None:
     client.close("a1", {"note": "n"})
     assert [r.path for r in opsgenie.requests] == [
         "/jsm/ops/integration/v2/alerts",
-        "/jsm/ops/integration/v2/alerts/a1/close?identifierType=alias",
+        "/jsm/ops/integration/v2/alerts/a1/close",
     ]
 
 
@@ -213,3 +180,32 @@ def test_api_key_source_env_and_file(tmp_path: Path) -> None:
         ApiKeySource(api_key_file=tmp_path / "missing")()
     with pytest.raises(ValueError, match="exactly one"):
         ApiKeySource()
+
+
+def test_retry_after_longer_than_backoff_is_honoured(opsgenie: OpsgenieServer) -> None:
+    opsgenie.fail_next(Reply(429, {"message": "rate limited"}, {"Retry-After": "7"}))
+    sleeps: list[float] = []
+    _client(opsgenie.url, sleeps).create({"message": "m"})
+    assert sleeps == [7.0] and len(opsgenie.accepted("create")) == 1
+
+
+def test_wrong_key_gets_401_and_is_not_retried(opsgenie: OpsgenieServer) -> None:
+    opsgenie.keys = {"another-key"}
+    with pytest.raises(OpsgenieRequestError, match="HTTP 401") as info:
+        _client(opsgenie.url).create({"message": "m"})
+    assert info.value.attempts == 1 and KEY not in str(info.value)
+
+
+def test_stub_enforces_documented_limits(opsgenie: OpsgenieServer) -> None:
+    client = _client(opsgenie.url)
+    for bad in (
+        {"message": "x" * 131},
+        {"message": "m", "alias": "a" * 513},
+        {"message": "m", "tags": ["t"] * 21},
+        {"message": "m", "details": {"n": 1}},
+        {"message": "m", "priority": "P0"},
+    ):
+        with pytest.raises(OpsgenieRequestError, match="HTTP 422"):
+            client.create(bad)
+    client.create({"message": "x" * 130, "alias": "a" * 512, "tags": ["t" * 50] * 20, "priority": "P5"})
+    assert len(opsgenie.accepted("create")) == 1

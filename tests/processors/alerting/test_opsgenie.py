@@ -32,6 +32,7 @@ from processors.alerting.opsgenie import (
     route,
     truncate,
 )
+from tests.support import opsgenie_models
 
 TESTDATA = Path(__file__).parent / "testdata" / "opsgenie"
 FIRED_AT = 1_780_000_000.0  # 2026-05-28T20:26:40Z
@@ -205,3 +206,19 @@ def test_responder_needs_exactly_one_reference() -> None:
         Responder("team")
     with pytest.raises(ValueError, match="type"):
         Responder("squad", name="x")
+
+
+@pytest.mark.parametrize("name", ["create_high_error_rate.json", "close.json", "note_worsened.json"])
+def test_golden_payloads_are_valid_sdk_models(name: str) -> None:
+    action = {"create_high_error_rate.json": "create", "close.json": "close", "note_worsened.json": "note"}[
+        name
+    ]
+    opsgenie_models.validate(action, json.loads((TESTDATA / name).read_text(encoding="utf-8")))
+
+
+def test_note_at_defaults_to_fired_at_and_can_be_given() -> None:
+    n = _notification(fired_at=FIRED_AT)
+    assert "at 2026-05-28T20:26:40Z" in note_payload(n, "P0", "> 0.10", source="gw")["note"]
+    assert (
+        "at 2026-05-28T20:36:40Z" in note_payload(n, "P0", "> 0.10", source="gw", at=FIRED_AT + 600)["note"]
+    )

@@ -1,0 +1,125 @@
+"""What a page says beyond the rule: recent deployments, top error classes, related drift and quality.
+
+Reads: ClickHouse — ``ml_deployments`` (over ``ml_model_versions``) and ``ml_request_breakdown`` with
+the dashboard's own SQL (``processors.ml.signals.queries``), the latest points of ``ml_drift`` and
+``ml_quality`` (``gateway.storage.series.latest_points``). Writes: nothing. Config keys:
+``notifications.delivery.context_timeout`` (ClickHouse ``max_execution_time`` of each query).
+
+Each section is gathered on its own: a failing or slow query leaves its section out (logged and
+counted) and the page still goes out.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from gateway.config.schema import parse_duration
+from gateway.storage.series import latest_points
+from processors.alerting.events import AlertEvent
+from processors.alerting.opsgenie import Deployment, ErrorClass, RelatedSignal
+from processors.alerting.signal_names import KNOWN_SIGNALS
+from processors.ml.signals.queries import (
+    Query,
+    SignalsRequest,
+    Window,
+    deployments_query,
+    error_classes_query,
+)
+
+log = logging.getLogger(__name__)
+
+TOP_ERROR_CLASSES = 5
+MAX_RELATED_SIGNALS = 10
+RELATED_TABLES = (("drift", "ml_drift"), ("quality", "ml_quality"))
+RELATED_STALENESS = timedelta(hours=2)  # older drift/quality points are not "related" to a fresh page
+DEFAULT_WINDOW = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class PageContext:
+    deployments: tuple[Deployment, ...] = ()
+    error_classes: tuple[ErrorClass, ...] = ()
+    related_signals: tuple[RelatedSignal, ...] = ()
+    failed_sections: tuple[str, ...] = field(default=())
+
+
+class ContextSource:
+    """Runs the context queries on one ClickHouse client, opened on first use."""
+
+    def __init__(self, open_client: Callable[[], Any], timeout: timedelta) -> None:
+        self._open_client = open_client
+        self._client: Any = None
+        self._settings = {"max_execution_time": max(1, round(timedelta.total_seconds(timeout)))}
+        self._lock = threading.Lock()  # one clickhouse-connect client is not for concurrent queries
+        self.failures = 0
+
+    def gather(
+        self, event: AlertEvent, model_label: str = "model", version_label: str = "version"
+    ) -> PageContext:
+        model = event.labels.get(model_label, "")
+        if not model:
+            return PageContext()
+        end_ns = int(event.at * 1e9)
+        request = SignalsRequest(
+            model,
+            Window.ending(end_ns, _window(event.window)),
+            version=event.labels.get(version_label) or None,
+        )
+        failed: list[str] = []
+        with self._lock:
+            deployments = self._section("deployments", failed, lambda: self._deployments(request))
+            errors = self._section("error classes", failed, lambda: self._error_classes(request))
+            related = self._section("related signals", failed, lambda: self._related(model, end_ns))
+        return PageContext(deployments, errors, related, tuple(failed))
+
+    def _section(self, name: str, failed: list[str], run: Callable[[], tuple[Any, ...]]) -> tuple[Any, ...]:
+        try:
+            return run()
+        except Exception as error:  # boundary: a failed context query must not stop the page
+            self.failures += 1
+            failed.append(name)
+            log.warning("alert context: %s query failed, paging without it: %s", name, error)
+            return ()
+
+    def _rows(self, query: Query) -> list[Mapping[str, Any]]:
+        if self._client is None:
+            self._client = self._open_client()
+        result = self._client.query(query.sql, parameters=dict(query.parameters), settings=self._settings)
+        return list(result.named_results())
+
+    def _deployments(self, request: SignalsRequest) -> tuple[Deployment, ...]:
+        # Deployments of every version of the model, not only the alerting one: a rollout of another
+        # version is often the cause.
+        everything = SignalsRequest(request.model, request.window)
+        rows = self._rows(deployments_query(everything))
+        return tuple(Deployment(str(row["version"]), int(row["deployed_at_ns"]) / 1e9) for row in rows)
+
+    def _error_classes(self, request: SignalsRequest) -> tuple[ErrorClass, ...]:
+        rows = self._rows(error_classes_query(request))[:TOP_ERROR_CLASSES]
+        return tuple(ErrorClass(str(row["error_class"] or "unknown"), int(row["count"])) for row in rows)
+
+    def _related(self, model: str, end_ns: int) -> tuple[RelatedSignal, ...]:
+        if self._client is None:
+            self._client = self._open_client()
+        since = end_ns - int(RELATED_STALENESS.total_seconds() * 1e9)
+        related: list[RelatedSignal] = []
+        for kind, table in RELATED_TABLES:
+            for point in latest_points(self._client, table, sorted(KNOWN_SIGNALS), since, model):
+                labels = ",".join(f"{k}={v}" for k, v in sorted(point.labels.items()))
+                version = f" ({point.version})" if point.version else ""
+                name = f"{point.signal}{{{labels}}}{version}" if labels else f"{point.signal}{version}"
+                related.append(RelatedSignal(kind, name, point.value))
+        return tuple(related[:MAX_RELATED_SIGNALS])
+
+
+def _window(text: str) -> timedelta:
+    try:
+        window = parse_duration(text) if text else DEFAULT_WINDOW
+    except ValueError:
+        return DEFAULT_WINDOW
+    return window if window > timedelta(0) else DEFAULT_WINDOW
