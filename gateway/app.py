@@ -17,6 +17,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+import grpc
 from clickhouse_connect.driver.client import Client
 
 import processors.feedback as feedback_tables
@@ -25,6 +26,7 @@ import processors.otlp_tables as otlp_tables
 from gateway import __version__
 from gateway.clock import Clock, SystemClock
 from gateway.config import Config
+from gateway.feedback import register_feedback
 from gateway.ingest.spool import Spool
 from gateway.ingest.writer import SignalWriter
 from gateway.query import QueryService, readonly_settings
@@ -106,6 +108,7 @@ class Gateway:
         self.export: ExportService | None = None
         self.tasks: list[PeriodicTask] = []  # evaluations and deliveries, started after the writers
         self.api = ApiRoutes()  # JSON routes beside OTLP/HTTP (silences, baselines, feedback, ...)
+        self.grpc_services: list[grpc.ServiceRpcHandler] = []  # served beside OTLP/gRPC (FeedbackService)
         # Where alert events go (Opsgenie, webhooks); the notification subsystem appends, the
         # alert evaluator calls each with every AlertEvent (processors.alerting.events).
         self.notifiers: list[Callable[[AlertEvent], None]] = []
@@ -177,7 +180,10 @@ class Gateway:
         receivers = config.receivers
         if receivers.grpc.enabled:
             self.grpc = GrpcReceiver(
-                receivers.grpc.endpoint, self.export, max_request_size=receivers.max_request_size
+                receivers.grpc.endpoint,
+                self.export,
+                max_request_size=receivers.max_request_size,
+                services=self.grpc_services,
             )
             self.grpc.start()
         if receivers.http.enabled:
@@ -199,7 +205,7 @@ class Gateway:
         Order matters: notifications before alerting (which calls ``self.notifiers``).
         """
         # notifications (Opsgenie, webhooks): one line here
-        # feedback (ground truth in): one line here
+        register_feedback(self)  # feedback (ground truth in)
         # drift (baselines, drift evaluation): one line here
         # quality (data-quality evaluation): one line here
         # performance (model performance, concept drift, retraining triggers): one line here

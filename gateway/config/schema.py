@@ -19,6 +19,7 @@ from datetime import timedelta
 from fractions import Fraction
 from urllib.parse import urlsplit, urlunsplit
 
+from gateway.config.feedback_schema import FeedbackConfig
 from gateway.config.ml_schema import MlConfig
 
 KiB = 1024
@@ -327,6 +328,7 @@ class Config:
     ingest: IngestConfig = field(default_factory=IngestConfig)
     query_api: QueryApiConfig = field(default_factory=QueryApiConfig)
     ml: MlConfig = field(default_factory=MlConfig)
+    feedback: FeedbackConfig = field(default_factory=FeedbackConfig)
 
     def validate(self) -> Problems:
         problems: Problems = []

@@ -1,4 +1,5 @@
-"""OTLP/gRPC receiver: TraceService, MetricsService and LogsService ``Export``, plus grpc.health.v1.
+"""OTLP/gRPC receiver: TraceService, MetricsService and LogsService ``Export``, plus grpc.health.v1
+and the project's own services that subsystems add (``Gateway.grpc_services``, e.g. FeedbackService).
 
 Reads: gRPC requests on ``receivers.grpc.endpoint`` (default localhost:4317). Writes: through
 ``ExportService``. Config keys: ``receivers.grpc.*``, ``receivers.max_request_size``.
@@ -11,6 +12,7 @@ decompressed message and answers RESOURCE_EXHAUSTED by itself.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from concurrent import futures
 
 import grpc
@@ -41,6 +43,22 @@ def _status_details(code: grpc.StatusCode, message: str, retry_after: float | No
     return status.SerializeToString()
 
 
+def abort(context: grpc.ServicerContext, error: BaseException, what: str) -> None:
+    """End the call with the status ``error`` maps to (with RetryInfo when retryable); never returns."""
+    status = status_for(error)
+    if status.grpc_code == grpc.StatusCode.INTERNAL:
+        log.exception("%s failed", what)
+    context.set_trailing_metadata(
+        (
+            (
+                "grpc-status-details-bin",
+                _status_details(status.grpc_code, status.message, status.retry_after_seconds),
+            ),
+        )
+    )
+    context.abort(status.grpc_code, status.message)
+
+
 class GrpcReceiver:
     def __init__(
         self,
@@ -49,6 +67,7 @@ class GrpcReceiver:
         *,
         max_request_size: int,
         max_workers: int = 16,
+        services: Sequence[grpc.ServiceRpcHandler] = (),
     ) -> None:
         self._export = export
         self._server = grpc.server(
@@ -72,7 +91,8 @@ class GrpcReceiver:
             )
             for signal, service in _OTLP_SERVICES.items()
         }
-        self._server.add_generic_rpc_handlers(tuple(handlers.values()))
+        self._server.add_generic_rpc_handlers((*handlers.values(), *services))
+        self._health_names = [*_OTLP_SERVICES.values(), *(service.service_name() for service in services), ""]
         self.health = health.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self._server)
         self.port = self._server.add_insecure_port(endpoint)
@@ -88,31 +108,20 @@ class GrpcReceiver:
                 request = decode_protobuf(signal, raw)
                 return export.export(signal, request, raw)
             except Exception as error:  # boundary: mapped to a status in one place
-                status = status_for(error)
-                if status.grpc_code == grpc.StatusCode.INTERNAL:
-                    log.exception("OTLP/gRPC %s export failed", signal.value)
-                context.set_trailing_metadata(
-                    (
-                        (
-                            "grpc-status-details-bin",
-                            _status_details(status.grpc_code, status.message, status.retry_after_seconds),
-                        ),
-                    )
-                )
-                context.abort(status.grpc_code, status.message)
+                abort(context, error, f"OTLP/gRPC {signal.value} export")
 
         return handle
 
     def start(self) -> None:
         self._server.start()
-        for service in [*_OTLP_SERVICES.values(), ""]:
+        for service in self._health_names:
             self.health.set(service, health_pb2.HealthCheckResponse.SERVING)
 
     def set_serving(self, serving: bool) -> None:
         state = (
             health_pb2.HealthCheckResponse.SERVING if serving else health_pb2.HealthCheckResponse.NOT_SERVING
         )
-        for service in [*_OTLP_SERVICES.values(), ""]:
+        for service in self._health_names:
             self.health.set(service, state)
 
     def stop(self, grace: float) -> None:

@@ -78,6 +78,7 @@ SIGNALS: tuple[SignalName, ...] = (
     _signal("memory_utilization", "memory utilization of the model service (0..1)", "pod"),
     _signal("pod_restarts", "container restarts in the window", "pod"),
     _signal("service_up", "1 when the model service's health check passes, else 0"),
+    _signal("unmatched_labels", "labels whose prediction has not arrived yet (ground truth)"),
     _signal("estimated_accuracy", "accuracy expected from calibrated confidences, before labels (CBPE)", "window"),
     _signal("concept_drift", "decline of windowed performance beyond its usual cycles (0: none)", "kind", "window"),
 )

@@ -13,10 +13,11 @@ from examples.model_service import ModelService
 from tests.e2e.conftest import grpc_endpoint
 
 START = 1_760_000_000_000_000_000
+MODEL = "fraud-detector"
 MS = 1_000_000
 
 
-def serve(gateway, request_ids: list[str], model: str = "fraud-detector") -> dict[str, str]:
+def serve(gateway, request_ids: list[str], model: str = MODEL) -> dict[str, str]:
     """Send one request per id through the example service; returns the predicted label per id."""
     provider = TracerProvider(resource=Resource.create({"service.name": "fraud-api"}))
     exporter = OTLPSpanExporter(endpoint=grpc_endpoint(gateway), insecure=True)
