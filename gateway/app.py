@@ -24,6 +24,7 @@ import processors.feedback as feedback_tables
 import processors.ml.tables as ml_tables
 import processors.otlp_tables as otlp_tables
 from gateway import __version__
+from gateway.alerting.notifier import register_notifications
 from gateway.clock import Clock, SystemClock
 from gateway.config import Config
 from gateway.feedback import register_feedback
@@ -204,7 +205,7 @@ class Gateway:
         One line per subsystem; each builder lives beside its subsystem and reads its config section.
         Order matters: notifications before alerting (which calls ``self.notifiers``).
         """
-        # notifications (Opsgenie, webhooks): one line here
+        register_notifications(self)  # notifications (Opsgenie, webhooks)
         register_feedback(self)  # feedback (ground truth in)
         # drift (baselines, drift evaluation): one line here
         # quality (data-quality evaluation): one line here

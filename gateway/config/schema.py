@@ -21,6 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from gateway.config.feedback_schema import FeedbackConfig
 from gateway.config.ml_schema import MlConfig
+from gateway.config.notifications_schema import NotificationsConfig
 
 KiB = 1024
 MiB = 1024 * KiB
@@ -328,6 +329,7 @@ class Config:
     ingest: IngestConfig = field(default_factory=IngestConfig)
     query_api: QueryApiConfig = field(default_factory=QueryApiConfig)
     ml: MlConfig = field(default_factory=MlConfig)
+    notifications: NotificationsConfig = field(default_factory=NotificationsConfig)
     feedback: FeedbackConfig = field(default_factory=FeedbackConfig)
 
     def validate(self) -> Problems:
