@@ -20,10 +20,12 @@ from dataclasses import dataclass
 import grpc
 from clickhouse_connect.driver.client import Client
 
+import processors.alerting.tables as alerting_tables
 import processors.feedback as feedback_tables
 import processors.ml.tables as ml_tables
 import processors.otlp_tables as otlp_tables
 from gateway import __version__
+from gateway.alerting.evaluator import register_alerting
 from gateway.alerting.notifier import register_notifications
 from gateway.clock import Clock, SystemClock
 from gateway.config import Config
@@ -63,7 +65,12 @@ def storage_target(config: Config) -> Target:
 
 def schema_migrations() -> list:
     """Every owner's migrations, in dependency order (the ML views read the OTLP tables)."""
-    return [*otlp_tables.migrations(), *ml_tables.migrations(), *feedback_tables.migrations()]
+    return [
+        *otlp_tables.migrations(),
+        *ml_tables.migrations(),
+        *feedback_tables.migrations(),
+        *alerting_tables.migrations(),
+    ]
 
 
 def write_runtime_settings(client: Client, config: Config) -> None:
@@ -210,7 +217,7 @@ class Gateway:
         # drift (baselines, drift evaluation): one line here
         # quality (data-quality evaluation): one line here
         # performance (model performance, concept drift, retraining triggers): one line here
-        # alerting (rule evaluation, silences): one line here
+        register_alerting(self)  # alerting (rule evaluation, silences)
         if self.run_tasks:
             for task in self.tasks:
                 task.start()

@@ -11,7 +11,14 @@ import sys
 from collections.abc import Sequence
 
 from gateway import __version__
-from gateway.cli import query_command, rules_command, serve_command, signals_command
+from gateway.cli import (
+    alerts_command,
+    query_command,
+    rules_command,
+    serve_command,
+    signals_command,
+    silence_command,
+)
 
 DESCRIPTION = """\
 inferwatch: an OpenTelemetry gateway for machine-learning model services.
@@ -35,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     query_command.register(commands)
     signals_command.register(commands)
     rules_command.register(commands)
+    silence_command.register(commands)
+    alerts_command.register(commands)
     version = commands.add_parser("version", help="print the version and exit")
     version.set_defaults(run=lambda args: print(f"inferwatch {__version__}") or 0)
     return parser

@@ -19,6 +19,7 @@ from datetime import timedelta
 from fractions import Fraction
 from urllib.parse import urlsplit, urlunsplit
 
+from gateway.config.alerting_schema import AlertingConfig
 from gateway.config.feedback_schema import FeedbackConfig
 from gateway.config.ml_schema import MlConfig
 from gateway.config.notifications_schema import NotificationsConfig
@@ -329,6 +330,7 @@ class Config:
     ingest: IngestConfig = field(default_factory=IngestConfig)
     query_api: QueryApiConfig = field(default_factory=QueryApiConfig)
     ml: MlConfig = field(default_factory=MlConfig)
+    alerting: AlertingConfig = field(default_factory=AlertingConfig)
     notifications: NotificationsConfig = field(default_factory=NotificationsConfig)
     feedback: FeedbackConfig = field(default_factory=FeedbackConfig)
 

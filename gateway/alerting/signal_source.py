@@ -1,0 +1,191 @@
+"""The alert signals of one evaluation cycle, read from ClickHouse: a ``SignalSource`` per rule window.
+
+Reads: ClickHouse — ``ml_requests``, ``ml_stage_spans``, ``ml_deployments``, ``otel_metrics_gauge`` (live
+signals, SQL in ``processors.alerting.live``) and ``ml_drift``, ``ml_quality``, ``ml_performance`` (stored
+signals, ``gateway.storage.series.latest_points``). Writes: nothing. Config keys:
+``alerting.evaluation_delay``, ``alerting.baselines``, ``alerting.baseline_window``,
+``alerting.baseline_refresh``,
+``alerting.stored_signal_staleness``, ``ml.low_confidence_threshold``.
+
+One ``SignalCycle`` per evaluation: each family query runs at most once per (family, window length) for
+every model at once, and the stored signals once, whatever the number of rules. ``baseline(name,
+labels)`` is (1) ``alerting.baselines[model][name]`` when configured, else (2) for a live signal its value
+over the trailing ``baseline_window`` that ends where the rule's window starts, across the model's
+versions (so a new version has a baseline at once), cached in a ``BaselineCache`` for ``baseline_refresh``;
+stored signals have only configured baselines.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from gateway.storage.series import latest_points
+from processors.alerting import live
+from processors.alerting.expr import Sample
+from processors.alerting.labels import Labels
+from processors.alerting.signal_names import KNOWN_SIGNALS
+from processors.ml.series import SERIES_TABLES
+from processors.ml.signals.queries import Query, Window
+
+log = logging.getLogger(__name__)
+STORED_SIGNALS = tuple(sorted(KNOWN_SIGNALS - live.LIVE_SIGNALS))
+Series = dict[str, list[Sample]]
+
+
+def _ns(delta: timedelta) -> int:
+    return delta // timedelta(microseconds=1) * 1000
+
+
+def _family_queries(family: str, window: Window, low_confidence: float, by_version: bool) -> Query:
+    if family == "requests":
+        return live.requests_query(window, low_confidence, by_version=by_version)
+    if family == "latency":
+        return live.latency_query(window, by_version=by_version)
+    if family == "queue_depth":
+        return live.queue_depth_query(window)
+    if family == "cpu":
+        return live.utilization_query(window, live.CPU_METRICS)
+    if family == "memory":
+        return live.utilization_query(window, live.MEMORY_METRICS)
+    if family == "restarts":
+        return live.restarts_query(window)
+    return live.service_up_query(window)
+
+
+def _shape(family: str, rows: list[dict[str, Any]], window: Window) -> Series:
+    if family == "requests":
+        return live.shape_requests(rows, window.seconds)
+    if family == "latency":
+        return live.shape_latency(rows)
+    (signal,) = live.FAMILIES[family]
+    return live.shape_metric(rows, signal)
+
+
+def fetch_family(
+    client: Any, family: str, window: Window, low_confidence: float, by_version: bool = True
+) -> Series:
+    """The signals of one family over ``window`` for every model."""
+    query = _family_queries(family, window, low_confidence, by_version)
+    rows = list(client.query(query.sql, parameters=dict(query.parameters)).named_results())
+    return _shape(family, rows, window)
+
+
+def _baseline_key(labels: Mapping[str, str]) -> Labels:
+    return Labels({**labels, "version": ""})  # reference values are per model across versions
+
+
+@dataclass
+class BaselineCache:
+    """Reference values of live signals by (signal, labels without version), per family; refreshed when
+    older than ``refresh`` (kept across cycles by the evaluator)."""
+
+    refresh: timedelta
+    length: timedelta
+    _values: dict[str, tuple[int, dict[str, dict[Labels, float]]]] = field(default_factory=dict)
+
+    def lookup(
+        self,
+        client: Any,
+        family: str,
+        name: str,
+        labels: Mapping[str, str],
+        window_start_ns: int,
+        low_confidence: float,
+    ) -> float | None:
+        cached = self._values.get(family)
+        if cached is None or window_start_ns - cached[0] >= _ns(self.refresh) or window_start_ns < cached[0]:
+            reference = Window(window_start_ns - _ns(self.length), window_start_ns)
+            series = fetch_family(client, family, reference, low_confidence, by_version=False)
+            values = {
+                signal: {_baseline_key(sample.labels): sample.value for sample in samples}
+                for signal, samples in series.items()
+            }
+            cached = (window_start_ns, values)
+            self._values[family] = cached
+        return cached[1].get(name, {}).get(_baseline_key(labels))
+
+
+class SignalCycle:
+    """Every signal read in one evaluation at ``now``; ``source(window)`` is the view of one rule window."""
+
+    def __init__(
+        self,
+        client: Any,
+        now_unix_nano: int,
+        *,
+        delay: timedelta,
+        low_confidence: float,
+        fixed_baselines: Mapping[str, Mapping[str, float]],
+        staleness: timedelta,
+        baselines: BaselineCache,
+    ) -> None:
+        self.client = client
+        self.end_ns = now_unix_nano - _ns(delay)
+        self.now_ns = now_unix_nano
+        self.low_confidence = low_confidence
+        self.fixed_baselines = fixed_baselines
+        self.staleness = staleness
+        self.baselines = baselines
+        self._families: dict[tuple[str, int], Series | Exception] = {}
+        self._stored: Series | None = None
+        self.queries = 0  # family and stored-signal queries run (for the benchmark and tests)
+
+    def source(self, window: timedelta) -> WindowSource:
+        return WindowSource(self, Window.ending(self.end_ns, window))
+
+    def live_series(self, name: str, window: Window) -> list[Sample]:
+        family = live.FAMILY_OF[name]
+        key = (family, window.start_unix_nano)
+        if key not in self._families:
+            self.queries += 1
+            try:
+                self._families[key] = fetch_family(self.client, family, window, self.low_confidence)
+            except Exception as error:  # boundary: remembered so each rule needing it fails alike
+                self._families[key] = error
+        found = self._families[key]
+        if isinstance(found, Exception):
+            raise found
+        return found.get(name, [])
+
+    def stored_series(self, name: str) -> list[Sample]:
+        if self._stored is None:
+            self.queries += len(SERIES_TABLES)
+            since = self.now_ns - _ns(self.staleness)
+            stored: Series = {}
+            for table in SERIES_TABLES:
+                for point in latest_points(self.client, table, STORED_SIGNALS, since):
+                    labels = {"model": point.model, "version": point.version, **point.labels}
+                    samples = point.samples if point.samples > 0 else None
+                    stored.setdefault(point.signal, []).append(Sample(labels, point.value, samples))
+            self._stored = stored
+        return self._stored.get(name, [])
+
+    def baseline(self, name: str, labels: Mapping[str, str], window: Window) -> float | None:
+        fixed = self.fixed_baselines.get(labels.get("model", ""), {}).get(name)
+        if fixed is not None:
+            return float(fixed)
+        if name not in live.LIVE_SIGNALS:
+            return None
+        return self.baselines.lookup(
+            self.client, live.FAMILY_OF[name], name, labels, window.start_unix_nano, self.low_confidence
+        )
+
+
+@dataclass(frozen=True)
+class WindowSource:
+    """``processors.alerting.expr.SignalSource`` over one cycle and one window length."""
+
+    cycle: SignalCycle
+    window: Window
+
+    def series(self, name: str) -> Sequence[Sample]:
+        if name in live.LIVE_SIGNALS:
+            return self.cycle.live_series(name, self.window)
+        return self.cycle.stored_series(name)
+
+    def baseline(self, name: str, labels: Mapping[str, str]) -> float | None:
+        return self.cycle.baseline(name, labels, self.window)

@@ -1,0 +1,48 @@
+"""Live alert signals: SQL over the ML and metric tables for every model at once, and the row shaping.
+
+Reads: nothing (pure). Writes: nothing. ``queries`` builds one parameterised query per family,
+``shape`` turns its rows into ``Sample``s by signal name. The gateway's ``ClickHouseSignalSource``
+runs them once per evaluation cycle. Definitions: docs/alert-rules.md ("Signals").
+"""
+
+from processors.alerting.live.queries import (
+    CPU_METRICS,
+    MEMORY_METRICS,
+    RESTART_METRICS,
+    latency_query,
+    queue_depth_query,
+    requests_query,
+    restarts_query,
+    service_up_query,
+    utilization_query,
+)
+from processors.alerting.live.shape import (
+    FAMILIES,
+    FAMILY_OF,
+    LATENCY_SIGNALS,
+    LIVE_SIGNALS,
+    REQUEST_SIGNALS,
+    shape_latency,
+    shape_metric,
+    shape_requests,
+)
+
+__all__ = [
+    "CPU_METRICS",
+    "FAMILIES",
+    "FAMILY_OF",
+    "LATENCY_SIGNALS",
+    "LIVE_SIGNALS",
+    "MEMORY_METRICS",
+    "REQUEST_SIGNALS",
+    "RESTART_METRICS",
+    "latency_query",
+    "queue_depth_query",
+    "requests_query",
+    "restarts_query",
+    "service_up_query",
+    "shape_latency",
+    "shape_metric",
+    "shape_requests",
+    "utilization_query",
+]
