@@ -55,3 +55,8 @@ LOG_CONFIDENCE: Final = "confidence"
 LOG_INPUT_HASH: Final = "input_hash"
 LOG_ERROR_CLASS: Final = "error_class"
 LOG_EVENT_NAME: Final = "ml.inference"
+
+# Ground truth: OTLP log records that carry the label of an earlier prediction (docs/feedback.md)
+FEEDBACK_EVENT_NAME: Final = "ml.feedback"
+LABEL_CLASS: Final = "ml.label.class"
+LABEL_VALUE: Final = "ml.label.value"
