@@ -31,9 +31,9 @@ class InhibitRuleConfig:
             values = getattr(self, name)
             if not values:
                 problems.append((name, "must name at least one severity (P0..P3)"))
-            for index, value in enumerate(values):
-                if value not in SEVERITIES:
-                    problems.append((f"{name}.{index}", f'must be one of P0, P1, P2, P3, got "{value}"'))
+            unknown = [value for value in values if value not in SEVERITIES]
+            if unknown:
+                problems.append((name, f"must be among P0, P1, P2, P3, got {', '.join(unknown)}"))
         return problems
 
     def rule(self) -> InhibitRule:
@@ -75,9 +75,8 @@ class AlertingConfig:
                 problems.append((name, "must not be negative"))
         if self.min_samples < 0:
             problems.append(("min_samples", f"must be >= 0, got {self.min_samples}"))
-        for index, path in enumerate(self.rule_files):
-            if not path.strip():
-                problems.append((f"rule_files.{index}", "must not be empty"))
+        if any(not path.strip() for path in self.rule_files):
+            problems.append(("rule_files", "an entry is empty: name a rule file or directory"))
         for model, signals in self.baselines.items():
             for signal, value in signals.items():
                 if signal not in KNOWN_SIGNALS:

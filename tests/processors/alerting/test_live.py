@@ -1,0 +1,140 @@
+"""Tests of processors/alerting/live: the live-signal SQL (parameters, never values, in the text) and the
+shaping of its rows into signals (checked against plain arithmetic on the same counts)."""
+
+from __future__ import annotations
+
+import pytest
+
+from processors.alerting.live import (
+    CPU_METRICS,
+    FAMILIES,
+    FAMILY_OF,
+    LIVE_SIGNALS,
+    latency_query,
+    queue_depth_query,
+    requests_query,
+    restarts_query,
+    service_up_query,
+    shape_latency,
+    shape_metric,
+    shape_requests,
+    utilization_query,
+)
+from processors.alerting.signal_names import KNOWN_SIGNALS
+from processors.ml.signals.queries import Window
+
+WINDOW = Window(1_700_000_000_123_456_789, 1_700_000_300_123_456_789)
+
+
+def test_every_live_signal_is_in_the_catalogue_and_in_one_family() -> None:
+    assert LIVE_SIGNALS <= KNOWN_SIGNALS
+    assert sum(len(names) for names in FAMILIES.values()) == len(LIVE_SIGNALS)
+    assert {FAMILY_OF[name] for name in ("error_rate", "rps", "low_confidence_rate")} == {"requests"}
+    assert FAMILY_OF["latency_p999"] == "latency"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        requests_query(WINDOW, 0.42),
+        requests_query(WINDOW, 0.42, by_version=False),
+        latency_query(WINDOW),
+        queue_depth_query(WINDOW),
+        utilization_query(WINDOW, CPU_METRICS),
+        restarts_query(WINDOW),
+        service_up_query(WINDOW),
+    ],
+)
+def test_window_bounds_travel_as_parameters(query) -> None:
+    assert str(WINDOW.start_unix_nano) not in query.sql and "0.42" not in query.sql
+    assert query.parameters["start_ns"] == WINDOW.start_unix_nano
+    assert query.parameters["end_ns"] == WINDOW.end_unix_nano
+    assert "{start_ns:Int64}" in query.sql and "{end_ns:Int64}" in query.sql
+
+
+def test_requests_scan_an_hour_around_the_window_and_baselines_drop_the_version() -> None:
+    query = requests_query(WINDOW, 0.5)
+    assert query.parameters["scan_start_ns"] == WINDOW.start_unix_nano - 3600 * 10**9
+    assert query.parameters["scan_end_ns"] == WINDOW.end_unix_nano + 3600 * 10**9
+    assert "'' AS version" in requests_query(WINDOW, 0.5, by_version=False).sql
+    assert "'' AS version" in latency_query(WINDOW, by_version=False).sql
+    assert "ModelVersion AS version" in latency_query(WINDOW).sql
+
+
+def _row(**values):
+    base = {
+        "model": "fraud",
+        "version": "2.1.0",
+        "requests": 200,
+        "failures": 17,
+        "timeouts": 3,
+        "client_errors": 5,
+        "server_errors": 4,
+        "classes": (["client_400", "server_503", "timeout"], [5, 4, 8]),
+        "confidence_count": 180,
+        "confidence_mean": 0.81,
+        "confidence_below": 27,
+    }
+    return {**base, **values}
+
+
+def test_request_signals_are_shares_of_the_requests() -> None:
+    series = shape_requests([_row(), _row(model="idle", requests=0)], window_seconds=300.0)
+    labels = {"model": "fraud", "version": "2.1.0"}
+
+    def one(name: str):
+        (sample,) = series[name]
+        assert dict(sample.labels) == labels
+        return sample.value, sample.samples
+
+    assert one("error_rate") == (17 / 200, 200)
+    assert one("error_rate_client") == (5 / 200, 200)
+    assert one("error_rate_server") == (4 / 200, 200)
+    assert one("error_rate_application") == ((17 - 5 - 4) / 200, 200)
+    assert one("timeout_rate") == (3 / 200, 200)
+    assert one("rps") == (200 / 300, 200)
+    assert one("confidence_mean") == (0.81, 180)
+    assert one("low_confidence_rate") == (27 / 180, 180)
+    classes = {s.labels["error_class"]: s.value for s in series["error_class_rate"]}
+    assert classes == {"client_400": 5 / 200, "server_503": 4 / 200, "timeout": 8 / 200}
+
+
+def test_requests_without_confidences_give_no_confidence_signals() -> None:
+    series = shape_requests([_row(confidence_count=0, confidence_mean=None, confidence_below=0)], 60.0)
+    assert series["confidence_mean"] == [] and series["low_confidence_rate"] == []
+    assert len(series["error_rate"]) == 1
+
+
+def test_latency_is_in_milliseconds_per_stage() -> None:
+    rows = [
+        {
+            "model": "m",
+            "version": "1",
+            "stage": "request",
+            "count": 40,
+            "quantiles_ns": [1e6, 2e6, 3e6, 4e6, 5e6],
+        },
+        {
+            "model": "m",
+            "version": "1",
+            "stage": "inference",
+            "count": 40,
+            "quantiles_ns": [5e5, 6e5, 7e5, 8e5, 9e5],
+        },
+    ]
+    series = shape_latency(rows)
+    assert [(s.labels["stage"], s.value, s.samples) for s in series["latency_p95"]] == [
+        ("request", 3.0, 40),
+        ("inference", 0.7, 40),
+    ]
+    assert [s.value for s in series["latency_p999"]] == [5.0, 0.9]
+
+
+def test_metric_rows_carry_a_pod_label_except_queue_depth_and_service_up() -> None:
+    row = {"model": "m", "version": "", "pod": "m-7d9f", "value": 0.93}
+    (cpu,) = shape_metric([row], "cpu_utilization")["cpu_utilization"]
+    assert dict(cpu.labels) == {"model": "m", "version": "", "pod": "m-7d9f"} and cpu.samples is None
+    (queue,) = shape_metric([{**row, "pod": ""}], "queue_depth")["queue_depth"]
+    assert dict(queue.labels) == {"model": "m", "version": ""}
+    (up,) = shape_metric([{**row, "pod": "", "value": 0.0}], "service_up")["service_up"]
+    assert dict(up.labels) == {"model": "m", "version": ""} and up.value == 0.0
