@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from gateway import __version__
 from gateway.cli import (
     alerts_command,
+    feedback_command,
     query_command,
     rules_command,
     serve_command,
@@ -41,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve_command.register(commands)
     query_command.register(commands)
     signals_command.register(commands)
+    feedback_command.register(commands)
     rules_command.register(commands)
     silence_command.register(commands)
     alerts_command.register(commands)

@@ -15,18 +15,20 @@ UNMATCHED_SIGNAL = "unmatched_labels"
 
 
 def counts_query(model: str | None) -> tuple[str, dict[str, Any]]:
-    """(sql, parameters): one row per model: model, labels, unmatched, oldest_unmatched_unix_nano."""
+    """(sql, parameters): one row per model: model, labels, unmatched, oldest_unmatched_unix_nano.
+
+    Read-only sessions cannot change settings, so the join relies on the default: a model without
+    unmatched labels gets 0 from the LEFT JOIN."""
     where = "" if model is None else "WHERE ModelName = {model:String}"
     sql = f"""
-SELECT l.ModelName AS model, l.labels AS labels, ifNull(u.unmatched, 0) AS unmatched,
-       u.oldest AS oldest_unmatched_unix_nano
+SELECT l.ModelName AS model, l.labels AS labels, u.unmatched AS unmatched,
+       if(u.unmatched = 0, NULL, u.oldest) AS oldest_unmatched_unix_nano
 FROM (SELECT ModelName, count() AS labels FROM ml_latest_labels {where} GROUP BY ModelName) AS l
 LEFT JOIN (
     SELECT ModelName, count() AS unmatched, toUnixTimestamp64Nano(min(LabelReceivedAt)) AS oldest
     FROM ml_unmatched_labels {where} GROUP BY ModelName
 ) AS u ON l.ModelName = u.ModelName
-ORDER BY model
-SETTINGS join_use_nulls = 1"""
+ORDER BY model"""
     return sql, ({} if model is None else {"model": model})
 
 
