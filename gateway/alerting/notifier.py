@@ -56,14 +56,19 @@ class Notifier:
         self.source = opsgenie.source or source or f"inferwatch@{socket.gethostname()}"[:100]
         self._default_route = _route(opsgenie.api_key_env, opsgenie.api_key_file, (), opsgenie.priorities())
         self._route_rules = tuple(_route_rule(config, rule) for rule in opsgenie.routes)
-        self.failures = 0  # events that could not be queued (logged)
+        self.failures = 0  # events that could not be queued (logged, raised to the evaluator)
 
     def __call__(self, event: AlertEvent) -> None:
+        """Queue ``event`` durably, or raise: the evaluator then offers it again at its next cycle
+        (safe, as queueing is idempotent by alias)."""
         try:
             self.notify(event)
-        except Exception:  # boundary: the evaluator and the other notifiers go on
+        except Exception:
             self.failures += 1
-            log.exception("notification of %s %s could not be queued", event.kind, event.rule)
+            log.exception(
+                "notification of %s %s could not be queued (offered again later)", event.kind, event.rule
+            )
+            raise
 
     def notify(self, event: AlertEvent) -> None:
         opsgenie = self.config.opsgenie

@@ -36,6 +36,10 @@ ACTIONS = (CREATE, CLOSE, NOTE)
 CLOSED_STATE_RETENTION = 7 * 24 * 3600.0  # seconds a closed alias is remembered (duplicate closes)
 
 
+class OutboxFullError(Exception):
+    """``max_pending`` notifications are waiting; nothing more is queued until some are delivered."""
+
+
 @dataclass(frozen=True)
 class OutboxEntry:
     """One request to deliver. ``route`` holds where and how (URL, API key env/file, secret env):
@@ -77,7 +81,7 @@ class AliasState:
 class OutboxStats:
     queued: int = 0
     deduplicated: int = 0
-    dropped: int = 0  # the outbox was full
+    dropped: int = 0  # refused: the outbox was full
     delivered: int = 0
     given_up: int = 0
     corrupt: int = 0
@@ -141,7 +145,8 @@ class Outbox:
         route: Mapping[str, str],
         now: float,
     ) -> OutboxEntry | None:
-        """Queue one request durably; None when it is a duplicate (or the outbox is full)."""
+        """Queue one request durably; None when it is a duplicate. Raises ``OutboxFullError`` when
+        ``max_pending`` requests wait (and OSError when the disk refuses): the caller offers it again."""
         if action not in ACTIONS:
             raise ValueError(f"action: must be one of {', '.join(ACTIONS)}, got {action!r}")
         with self._lock:
@@ -152,10 +157,9 @@ class Outbox:
                 return None
             if len(self._entries) >= self.max_pending:
                 self.stats.dropped += 1
-                log.error(
-                    "outbox full (%d pending): %s %s %s not queued", self.max_pending, target, action, alias
+                raise OutboxFullError(
+                    f"outbox full ({self.max_pending} pending): {target} {action} {alias} not queued"
                 )
-                return None
             self._sequence += 1
             entry = OutboxEntry(
                 id=f"{self._sequence:016d}-{action}-{key[:16]}",

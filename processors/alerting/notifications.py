@@ -80,7 +80,8 @@ def opsgenie_request(
         body = close_payload(event.rule, event.labels, event.value, event.at, source, user)
     else:
         reached = event.escalated_to or event.severity
-        body = note_payload(notification(event), reached, event.threshold, source, user, at=event.at)
+        crossed = f"the {reached} threshold"
+        body = note_payload(notification(event), reached, crossed, source, user, at=event.at)
     return Request(action, key, body)
 
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import io
+import json
 import time
+import urllib.request
 from collections.abc import Iterator
 
 import pytest
@@ -20,9 +22,11 @@ from examples.model_service.__main__ import main as drive_traffic
 from gateway.alerting.webhook import SIGNATURE_HEADER
 from gateway.app import Gateway
 from gateway.clock import FakeClock
+from gateway.storage.series import write_points
 from processors.alerting.events import AlertEvent
 from processors.alerting.opsgenie import HIGH_ERROR_RATE_RUNBOOK, alias
-from tests.e2e.conftest import GatewayFactory, grpc_endpoint
+from processors.ml.series import SignalPoint
+from tests.e2e.conftest import GatewayFactory, grpc_endpoint, http_url
 from tests.support import opsgenie_models
 from tests.support.opsgenie_server import OpsgenieServer, Reply, StubServer
 
@@ -97,6 +101,14 @@ def test_firing_pages_once_with_context_then_closes_once(
         )
         assert errors, "the traffic should have failed requests"
         clock.advance((time.time_ns() - clock.now_unix_nano()) / 1e9 + 1.0)  # the alert fires after it
+        end_ns = clock.now_unix_nano()
+        drift = SignalPoint(
+            "psi", "fraud-detector", "2.2.0", 0.31, end_ns - 3600 * 10**9, end_ns, {"feature": "amount"}
+        )
+        quality = SignalPoint("completeness", "fraud-detector", "", 0.93, end_ns - 3600 * 10**9, end_ns)
+        client = gateway.open_client()
+        write_points(client, "ml_drift", [drift], end_ns)
+        write_points(client, "ml_quality", [quality], end_ns)
 
         _notify(gateway, _event("firing", clock))
         _notify(gateway, _event("firing", clock))  # re-sent while open: not a second page
@@ -119,6 +131,8 @@ def test_firing_pages_once_with_context_then_closes_once(
         assert "Model versions deployed in the last 24 h:\n- 2.2.0 rolled out" in description
         for name, count in errors:
             assert f"- {name}: {count}" in description
+        assert "- drift: psi{feature=amount} (2.2.0) = 0.31" in description
+        assert "- quality: completeness = 0.93" in description
         assert create.headers["Authorization"] == f"GenieKey {KEY}"
 
         (signed,) = hook.requests
@@ -158,6 +172,9 @@ def test_opsgenie_down_then_delivered_exactly_once(
     for _ in range(3):  # back-off is at most 1, 2, 4 s (jitter only shortens it)
         _deliver(gateway, clock, 4.0)
     assert [reply.status for reply in opsgenie.replies] == [503, 503, 500, 429]
+    status = json.loads(urllib.request.urlopen(http_url(gateway) + "/api/v1/notifications", timeout=5).read())
+    (pending,) = status["pending"]
+    assert pending["attempts"] == 4 and "HTTP 429" in pending["last_error"] and KEY not in json.dumps(status)
     _deliver(gateway, clock, 19.0)  # Retry-After: 20 is honoured
     assert len(opsgenie.requests) == 4
     _deliver(gateway, clock, 1.0)

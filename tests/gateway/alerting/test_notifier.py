@@ -6,9 +6,11 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from gateway.alerting.context import ContextSource, PageContext
 from gateway.alerting.notifier import Notifier
-from gateway.alerting.outbox import Outbox
+from gateway.alerting.outbox import Outbox, OutboxFullError
 from gateway.config.notifications_schema import (
     NotificationsConfig,
     OpsgenieConfig,
@@ -138,7 +140,7 @@ def test_webhooks_get_the_kinds_they_asked_for(tmp_path: Path) -> None:
     assert first.body["event"] == "firing" and "message" not in first.body  # no page without Opsgenie
 
 
-def test_nothing_configured_queues_nothing_and_failures_do_not_escape(tmp_path: Path) -> None:
+def test_nothing_configured_queues_nothing_and_queueing_failures_are_raised(tmp_path: Path) -> None:
     notifier = _notifier(tmp_path, NotificationsConfig())
     notifier(_event())
     assert len(notifier.outbox) == 0
@@ -153,13 +155,15 @@ def test_nothing_configured_queues_nothing_and_failures_do_not_escape(tmp_path: 
 
     full = _notifier(tmp_path / "y", NotificationsConfig(opsgenie=OPSGENIE))
     full.outbox.max_pending = 0
-    full(_event())  # dropped (outbox full), logged and counted; nothing escapes to the evaluator
-    assert full.outbox.stats.dropped == 1
+    with pytest.raises(OutboxFullError):  # the evaluator offers the event again next cycle
+        full(_event())
+    assert full.outbox.stats.dropped == 1 and full.failures == 1
 
     class BrokenOutbox(Outbox):
         def enqueue(self, *args: object, **kwargs: object) -> None:  # type: ignore[override]
             raise OSError("disk full")
 
     broken = Notifier(NotificationsConfig(opsgenie=OPSGENIE), BrokenOutbox(tmp_path / "z"), None, lambda: AT)
-    broken(_event())
+    with pytest.raises(OSError, match="disk full"):
+        broken(_event())
     assert broken.failures == 1

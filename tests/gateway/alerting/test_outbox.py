@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.alerting.outbox import Outbox
+from gateway.alerting.outbox import Outbox, OutboxFullError
 
 T0 = 1_700_000_000.0
 ROUTE = {"api_url": "https://api.opsgenie.com", "api_key_env": "GENIE_KEY"}
@@ -103,9 +103,11 @@ def test_no_tmp_file_is_left_and_every_file_is_complete_json(tmp_path: Path) -> 
 
 def test_bounded_pending_and_dead_letters(tmp_path: Path) -> None:
     outbox = Outbox(tmp_path, max_pending=3, max_dead=2)
-    for index in range(5):
+    for index in range(3):
         _create(outbox, f"a{index}")
-    assert len(outbox) == 3 and outbox.stats.dropped == 2
+    with pytest.raises(OutboxFullError, match="outbox full"):
+        _create(outbox, "a3")
+    assert len(outbox) == 3 and outbox.stats.dropped == 1 and not outbox.is_open("opsgenie", "a3")
     for entry in outbox.pending():
         outbox.give_up(entry, "HTTP 401: Could not authenticate")
     dead = sorted((tmp_path / "dead").iterdir())

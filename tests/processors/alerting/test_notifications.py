@@ -72,6 +72,7 @@ def test_escalated_is_a_note_naming_the_new_severity_and_time() -> None:
     request = opsgenie_request(event, "gw", "inferwatch", ROUTE)
     assert request.action == "note"
     assert request.body["note"].startswith("Worsened to P0 at 2026-05-28T20:36:40Z: value 0.14")
+    assert "crossed the P0 threshold (was P1, error_rate > 0.10)" in request.body["note"]
     opsgenie_models.validate("note", request.body)
 
 
