@@ -195,7 +195,7 @@ SELECT ModelName AS model, '' AS version, '' AS pod,
        toFloat64(max(LastSeen) >= fromUnixTimestamp64Nano({start_ns:Int64})) AS value
 FROM ml_deployments
 WHERE LastSeen >= fromUnixTimestamp64Nano({seen_since_ns:Int64})
-  AND FirstSeen <= fromUnixTimestamp64Nano({end_ns:Int64})
+  AND DeployedAt <= fromUnixTimestamp64Nano({end_ns:Int64})
 GROUP BY model"""
     return Query(
         sql.strip(),

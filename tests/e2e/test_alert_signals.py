@@ -1,0 +1,206 @@
+"""The live alert signals from real OTLP traffic: the same numbers as ``inferwatch signals`` (the dashboard's
+queries are the oracle), baselines against numpy, infrastructure metrics from the OTel metrics SDK.
+
+Metric points carry the SDK's own (wall-clock) timestamps, so this test's clock is the wall clock at the
+moment of the evaluation; span times are explicit, inside the window.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import numpy as np
+import pytest
+from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import OTLPMetricExporter
+from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+from examples.model_service import ModelService
+from gateway.alerting.signal_source import BaselineCache, SignalCycle
+from processors.ml.signals import SignalsRequest, Window, build_queries, shape_signals
+from tests.e2e.conftest import GatewayFactory, grpc_endpoint
+
+SECOND = 1_000_000_000
+DAY = 86_400 * SECOND
+FEATURES = {"amount": 120.0, "account_age_days": 30, "country": "DE"}
+
+
+def _provider(gateway) -> TracerProvider:
+    provider = TracerProvider(resource=Resource.create({"service.name": "fraud-api"}))
+    provider.add_span_processor(
+        BatchSpanProcessor(OTLPSpanExporter(endpoint=grpc_endpoint(gateway), insecure=True))
+    )
+    return provider
+
+
+def _traffic(gateway, now: int) -> dict[str, list[int]]:
+    """Requests of fraud 1 and 2 and churn in the window, fraud a day earlier (the baseline), a model
+    that stopped 2 h ago; returns the request durations (ns) by group."""
+    provider = _provider(gateway)
+    tracer = provider.get_tracer("signals-test")
+    rng = np.random.default_rng(11)
+    durations: dict[str, list[int]] = {"window": [], "baseline": []}
+    faults = {
+        3: {"http_status": 400},
+        7: {"http_status": 503},
+        11: {"exception": TimeoutError("upstream timed out")},
+    }
+    for version, count in (("1", 40), ("2", 12)):
+        service = ModelService(tracer, model_name="fraud", model_version=version)
+        for index in range(count):
+            fault = faults.get(index, {}) if version == "1" else {}
+            override = {"confidence": float(rng.uniform(0.2, 1.0))} if not fault else None
+            answer = service.handle(
+                f"f{version}-{index}",
+                FEATURES,
+                start_ns=now - 200 * SECOND + index * SECOND,
+                stage_durations_ms={
+                    "inference": float(rng.uniform(5, 80)),
+                    "preprocess": float(rng.uniform(1, 5)),
+                },
+                prediction_override=override,
+                **fault,
+            )
+            durations["window"].append(answer.end_ns - answer.start_ns)
+    old = ModelService(tracer, model_name="fraud", model_version="0.9")
+    for index in range(30):
+        answer = old.handle(
+            f"old-{index}",
+            FEATURES,
+            start_ns=now - DAY + index * SECOND,
+            stage_durations_ms={"inference": float(rng.uniform(2, 20))},
+        )
+        durations["baseline"].append(answer.end_ns - answer.start_ns)
+    churn = ModelService(tracer, model_name="churn", model_version="5")
+    for index in range(15):
+        churn.handle(f"c-{index}", FEATURES, start_ns=now - 100 * SECOND + index * SECOND)
+    gone = ModelService(tracer, model_name="gone", model_version="1")
+    gone.handle("g-0", FEATURES, start_ns=now - 2 * 3600 * SECOND)
+    assert provider.force_flush(10_000)
+    provider.shutdown()
+    return durations
+
+
+def _infrastructure(gateway) -> None:
+    resource = Resource.create(
+        {"service.name": "fraud-api", "k8s.pod.name": "fraud-7d9f", "ml.model.name": "fraud"}
+    )
+    reader = PeriodicExportingMetricReader(
+        OTLPMetricExporter(endpoint=grpc_endpoint(gateway), insecure=True), export_interval_millis=3_600_000
+    )
+    provider = MeterProvider(resource=resource, metric_readers=[reader])
+    meter = provider.get_meter("infra-test")
+    cpu = meter.create_gauge("k8s.pod.cpu_limit_utilization")
+    memory = meter.create_gauge("k8s.pod.memory_limit_utilization")
+    restarts = meter.create_gauge("k8s.container.restarts")
+    cpu.set(0.95)
+    memory.set(0.5)
+    restarts.set(2)
+    assert provider.force_flush(10_000)
+    cpu.set(0.85)
+    restarts.set(5)
+    provider.shutdown()  # the second and last export
+
+
+@pytest.fixture
+def cycle(gateways: GatewayFactory):
+    gateway = gateways.start(run_tasks=False)
+    now = time.time_ns()
+    durations = _traffic(gateway, now)
+    _infrastructure(gateway)
+    gateways.rows("SELECT 1")
+    evaluated_at = time.time_ns()
+    client = gateway.open_client()
+    signal_cycle = SignalCycle(
+        client,
+        evaluated_at,
+        delay=timedelta(0),
+        low_confidence=0.5,
+        fixed_baselines={"churn": {"latency_p95": 123.0}},
+        staleness=timedelta(hours=2),
+        baselines=BaselineCache(timedelta(hours=1), timedelta(days=7)),
+    )
+    return signal_cycle, client, evaluated_at, durations
+
+
+def _values(source, name: str) -> dict[tuple, float]:
+    return {tuple(sorted(s.labels.items())): s.value for s in source.series(name)}
+
+
+def _dashboard(client, model: str, version: str, window: Window):
+    request = SignalsRequest(model, window, version, 0.5)
+    rows = {
+        name: list(client.query(query.sql, parameters=dict(query.parameters)).named_results())
+        for name, query in build_queries(request).items()
+    }
+    return shape_signals(request, rows)
+
+
+def test_request_and_latency_signals_equal_the_dashboard(cycle):
+    signal_cycle, client, evaluated_at, _ = cycle
+    source = signal_cycle.source(timedelta(minutes=5))
+    window = Window.ending(evaluated_at, timedelta(minutes=5))
+    for model, version in (("fraud", "1"), ("fraud", "2"), ("churn", "5")):
+        board = _dashboard(client, model, version, window)
+        key = (("model", model), ("version", version))
+
+        def value(name: str, extra: tuple = (), key: tuple = key) -> float:
+            return _values(source, name)[tuple(sorted(key + extra))]
+
+        assert value("error_rate") == pytest.approx(board.errors.error_rate)
+        for group in ("client", "server", "application"):
+            assert value(f"error_rate_{group}") == pytest.approx(board.errors.groups[group].share)
+        for item in board.errors.classes:
+            assert value("error_class_rate", (("error_class", item.error_class),)) == pytest.approx(
+                item.share
+            )
+        assert value("timeout_rate") == pytest.approx(board.throughput.timeout_rate)
+        assert value("rps") == pytest.approx(board.throughput.requests_per_second)
+        confidence = board.predictions.confidence
+        assert value("confidence_mean") == pytest.approx(confidence.mean)
+        assert value("low_confidence_rate") == pytest.approx(confidence.below_threshold_share)
+        for stage in board.latency:
+            if stage.stage == "network":
+                continue  # not an alert signal
+            extra = (("stage", stage.stage),)
+            assert value("latency_p50", extra) == pytest.approx(stage.p50_ms)
+            assert value("latency_p95", extra) == pytest.approx(stage.p95_ms)
+            assert value("latency_p999", extra) == pytest.approx(stage.p999_ms)
+    fraud1 = _dashboard(client, "fraud", "1", window)
+    assert fraud1.errors.failed == 3 and fraud1.throughput.timeouts == 1  # the scenario is what it claims
+    samples = {
+        s.labels["version"]: s.samples for s in source.series("error_rate") if s.labels["model"] == "fraud"
+    }
+    assert samples == {"1": 40, "2": 12}
+
+
+def test_baselines_infrastructure_and_service_up(cycle):
+    signal_cycle, _, _, durations = cycle
+    source = signal_cycle.source(timedelta(minutes=5))
+    request = {"model": "fraud", "version": "1", "stage": "request"}
+    # the trailing 7 d before the window: the day-old requests of version 0.9, across versions
+    expected = np.percentile(np.array(durations["baseline"]), 95) / 1e6
+    assert source.baseline("latency_p95", request) == pytest.approx(expected)
+    assert source.baseline("latency_p95", {**request, "version": "2"}) == pytest.approx(expected)
+    assert source.baseline("latency_p95", {"model": "churn", "version": "5", "stage": "request"}) == 123.0
+    assert source.baseline("psi", {"model": "fraud", "version": "", "feature": "age"}) is None
+    pod = (("model", "fraud"), ("pod", "fraud-7d9f"), ("version", ""))
+    assert _values(source, "cpu_utilization") == {pod: pytest.approx(0.90)}  # average of 0.95 and 0.85
+    assert _values(source, "memory_utilization") == {pod: pytest.approx(0.5)}
+    assert _values(source, "pod_restarts") == {pod: 3.0}
+    assert _values(source, "service_up") == {
+        (("model", "churn"), ("version", "")): 1.0,
+        (("model", "fraud"), ("version", "")): 1.0,
+        (("model", "gone"), ("version", "")): 0.0,
+    }
+    queries = signal_cycle.queries
+    source.series("error_rate"), source.series("latency_p50")
+    assert signal_cycle.queries == queries + 2
+    for name in ("rps", "timeout_rate", "error_class_rate", "latency_p99", "latency_p95"):
+        source.series(name)
+    assert signal_cycle.queries == queries + 2  # every family is read once per cycle
