@@ -83,7 +83,7 @@ def parse_event_time(value: Any, now_unix_nano: int) -> int:
     if isinstance(value, float):
         if not math.isfinite(value) or value < 0:
             raise LabelError(f"event_time: must be seconds since 1970, got {value}")
-        return round(value * NS_PER_SECOND)
+        return round(value * 1e6) * 1000  # a float of seconds carries microseconds, not nanoseconds
     if isinstance(value, str):
         text = value.strip()
         if text.endswith(("Z", "z")):

@@ -8,7 +8,9 @@ from datetime import datetime, timezone
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
+from gateway.cli.admin_access import ApiCallFailed, call_gateway
 from gateway.cli.main import main as inferwatch
 from tests.e2e.conftest import http_url
 from tests.e2e.test_feedback_join import MODEL, serve
@@ -119,3 +121,22 @@ def test_import_names_the_missing_column_and_the_option_that_maps_it(gateways, t
     assert code == 2
     assert "map yours with --class-column or --value-column" in capsys.readouterr().err
     assert gateways.rows("SELECT count() FROM ml_labels") == [(0,)]
+
+
+def test_api_refuses_a_malformed_body_and_a_foreign_source(gateway):
+    for document, message in (
+        (
+            {"labels": "r-0"},
+            'expected a JSON object {"labels": [{"request_id": ..., "model": ..., ...}, ...]}',
+        ),
+        ({"labels": [], "source": "grpc"}, "source: must be one of api, file, got 'grpc'"),
+    ):
+        with pytest.raises(ApiCallFailed) as caught:
+            call_gateway(http_url(gateway), "POST", "/api/v1/feedback", document)
+        assert (caught.value.status, caught.value.message) == (400, message)
+    answer = call_gateway(http_url(gateway), "POST", "/api/v1/feedback", {"labels": [{"model": "m"}]})
+    assert answer == {
+        "accepted": 0,
+        "rejected": 1,
+        "errors": [{"index": 0, "message": "request_id: required"}],
+    }
