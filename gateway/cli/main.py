@@ -14,6 +14,7 @@ from gateway import __version__
 from gateway.cli import (
     alerts_command,
     feedback_command,
+    performance_command,
     query_command,
     rules_command,
     serve_command,
@@ -46,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     rules_command.register(commands)
     silence_command.register(commands)
     alerts_command.register(commands)
+    performance_command.register(commands)
     version = commands.add_parser("version", help="print the version and exit")
     version.set_defaults(run=lambda args: print(f"inferwatch {__version__}") or 0)
     return parser

@@ -85,7 +85,7 @@ class LabeledPredictions:
             return array
 
         return cls(
-            prediction_time=np.asarray(column(0), dtype=np.int64),
+            prediction_time=np.asarray([int(v) for v in column(0)], dtype=np.int64),
             prediction_class=objects(1),
             prediction_value=floats(2),
             confidence=floats(3),
