@@ -99,3 +99,11 @@ def test_a_batch_over_the_limit_is_refused_as_a_whole(gateways):
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "feedback.max_batch_labels" in caught.value.details()
     assert gateways.rows("SELECT count() FROM ml_labels") == [(0,)]
+
+
+def test_health_reports_the_feedback_service(channel):
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    check = health_pb2_grpc.HealthStub(channel).Check
+    answer = check(health_pb2.HealthCheckRequest(service="inferwatch.v1.FeedbackService"), timeout=10)
+    assert answer.status == health_pb2.HealthCheckResponse.SERVING
