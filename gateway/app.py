@@ -24,6 +24,7 @@ import processors.alerting.tables as alerting_tables
 import processors.feedback as feedback_tables
 import processors.ml.tables as ml_tables
 import processors.otlp_tables as otlp_tables
+import processors.quality as quality_tables
 import processors.performance as performance_tables
 from gateway import __version__
 from gateway.alerting.evaluator import register_alerting
@@ -33,6 +34,7 @@ from gateway.config import Config
 from gateway.feedback import register_feedback
 from gateway.ingest.spool import Spool
 from gateway.ingest.writer import SignalWriter
+from gateway.quality import register_quality
 from gateway.performance import register_performance
 from gateway.query import QueryService, readonly_settings
 from gateway.receivers.api_routes import ApiRoutes
@@ -70,6 +72,7 @@ def schema_migrations() -> list:
     return [
         *otlp_tables.migrations(),
         *ml_tables.migrations(),
+        *quality_tables.migrations(),
         *feedback_tables.migrations(),
         *alerting_tables.migrations(),
         *performance_tables.migrations(),
@@ -218,7 +221,7 @@ class Gateway:
         register_notifications(self)  # notifications (Opsgenie, webhooks)
         register_feedback(self)  # feedback (ground truth in)
         # drift (baselines, drift evaluation): one line here
-        # quality (data-quality evaluation): one line here
+        register_quality(self)  # quality (data-quality evaluation)
         register_performance(self)  # performance (model performance, concept drift, retraining triggers)
         register_alerting(self)  # alerting (rule evaluation, silences)
         if self.run_tasks:

@@ -15,6 +15,7 @@ from gateway.cli import (
     alerts_command,
     feedback_command,
     performance_command,
+    quality_command,
     query_command,
     rules_command,
     serve_command,
@@ -48,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     silence_command.register(commands)
     alerts_command.register(commands)
     performance_command.register(commands)
+    quality_command.register(commands)
     version = commands.add_parser("version", help="print the version and exit")
     version.set_defaults(run=lambda args: print(f"inferwatch {__version__}") or 0)
     return parser

@@ -23,6 +23,7 @@ from gateway.config.alerting_schema import AlertingConfig
 from gateway.config.feedback_schema import FeedbackConfig
 from gateway.config.ml_schema import MlConfig
 from gateway.config.notifications_schema import NotificationsConfig
+from gateway.config.quality_schema import QualityConfig
 from gateway.config.performance_schema import PerformanceConfig
 
 KiB = 1024
@@ -333,6 +334,7 @@ class Config:
     ml: MlConfig = field(default_factory=MlConfig)
     alerting: AlertingConfig = field(default_factory=AlertingConfig)
     notifications: NotificationsConfig = field(default_factory=NotificationsConfig)
+    quality: QualityConfig = field(default_factory=QualityConfig)
     feedback: FeedbackConfig = field(default_factory=FeedbackConfig)
     performance: PerformanceConfig = field(default_factory=PerformanceConfig)
 

@@ -73,6 +73,8 @@ SIGNALS: tuple[SignalName, ...] = (
     _signal("consistency", "share of records without conflicts"),
     _signal("timeliness_seconds", "age of the newest data in seconds"),
     _signal("quality_accuracy", "share of values that are correct"),
+    _signal("timeliness_share", "share of records received within the quality max delay (0..1)"),
+    _signal("quality_violations", "values breaking one data-quality rule in the window", "rule", "field"),
     # infrastructure
     _signal("cpu_utilization", "CPU utilization of the model service (0..1)", "pod"),
     _signal("memory_utilization", "memory utilization of the model service (0..1)", "pod"),

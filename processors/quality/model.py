@@ -29,7 +29,6 @@ RULE_PATTERN = "pattern"
 RULE_REFERENCE = "reference"
 
 
-
 @dataclass(frozen=True)
 class DateBound:
     """A bound of a datetime field: an absolute instant, or an offset from the window end (``now-30d``)."""

@@ -8,6 +8,7 @@ loader restricted to identifiers and which are back-quoted here.
 from __future__ import annotations
 
 from processors.quality.model import TableReference
+from processors.quality.status import METRIC_SIGNALS
 
 # Records of one model whose rows reached ClickHouse in [start, end): receive time, not event time, so
 # late events are judged when they arrive and a closed window does not change afterwards. Only the
@@ -27,16 +28,18 @@ WHERE ModelName = {model:String}
 ORDER BY ReceivedAt DESC
 LIMIT {limit:UInt64}"""
 
-# The latest evaluated window of one model, at or after ``since``: every metric's point.
-LATEST_METRICS = """
+# The latest evaluated window of one model, at or after ``since``: every metric's point. (The query API
+# takes scalar parameters only, so the signal names, constants, are written into the text.)
+LATEST_METRICS = f"""
 SELECT Signal, argMax(Value, EvaluatedAt) AS value, argMax(Samples, EvaluatedAt) AS samples,
        argMax(Details, EvaluatedAt) AS details, toUnixTimestamp64Nano(WindowStart) AS window_start,
        toUnixTimestamp64Nano(WindowEnd) AS window_end
 FROM ml_quality
-WHERE ModelName = {model:String} AND ModelVersion = ''
+WHERE ModelName = {{model:String}} AND ModelVersion = ''
   AND WindowEnd = (SELECT max(WindowEnd) FROM ml_quality
-                   WHERE ModelName = {model:String} AND WindowEnd >= fromUnixTimestamp64Nano({since:Int64}))
-  AND Signal IN {signals:Array(String)}
+                   WHERE ModelName = {{model:String}}
+                     AND WindowEnd >= fromUnixTimestamp64Nano({{since:Int64}}))
+  AND Signal IN ({", ".join(f"'{name}'" for name in METRIC_SIGNALS.values())})
 GROUP BY Signal, WindowStart, WindowEnd
 ORDER BY Signal"""
 
