@@ -1,0 +1,74 @@
+"""The whole path: errors injected into the instrumented example service → OTLP → the alert rule fires
+after ``for`` → exactly one Opsgenie create at the local stand-in → recovery → exactly one close.
+
+Traffic and minute-by-minute evaluation are those of tests/e2e/test_alerting.py (the evaluator's own
+e2e, which captures events); here the gateway's notification subsystem turns them into requests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from gateway.clock import FakeClock
+from processors.alerting.opsgenie import HIGH_ERROR_RATE_RUNBOOK, alias
+from tests.e2e.conftest import GatewayFactory
+from tests.e2e.test_alerting import ERROR_RULE, MINUTE, MODEL, T0, _rules, _run, _send_traffic
+from tests.support import opsgenie_models
+from tests.support.opsgenie_server import OpsgenieServer
+
+KEY = "flow-genie-key"
+
+
+@pytest.fixture
+def opsgenie(monkeypatch: pytest.MonkeyPatch) -> Iterator[OpsgenieServer]:
+    monkeypatch.setenv("INFERWATCH_FLOW_GENIE_KEY", KEY)
+    with OpsgenieServer(KEY).running() as server:
+        yield server
+
+
+def test_injected_errors_page_once_and_close_once(
+    gateways: GatewayFactory, opsgenie: OpsgenieServer, tmp_path
+):
+    clock = FakeClock(T0)
+    gateway = gateways.start(
+        f"alerting.rule_files=[{_rules(tmp_path, ERROR_RULE)}]",
+        "alerting.evaluation_delay=0s",
+        "notifications.opsgenie.enabled=true",
+        f"notifications.opsgenie.api_url={opsgenie.url}",
+        "notifications.opsgenie.api_key_env=INFERWATCH_FLOW_GENIE_KEY",
+        clock=clock,
+        run_tasks=False,
+    )
+    _send_traffic(gateways, gateway)
+    creates_by_minute = {}
+    for minute in range(5, 22):
+        _run(gateway, clock, minute)
+        assert gateway.task("notifications").run_once()
+        creates_by_minute[minute] = len(opsgenie.accepted("create"))
+    # The error rate is above 5% from minute 6; with for: 5m the page goes out at minute 11, once.
+    assert [m for m, n in creates_by_minute.items() if n] == list(range(11, 22))
+    assert max(creates_by_minute.values()) == 1
+    (create,) = opsgenie.accepted("create")
+    body = create.body
+    opsgenie_models.validate("create", body)
+    labels = {"model": MODEL, "version": "2.1.0"}
+    assert body["alias"] == alias("ErrorRateHigh", labels)
+    assert body["priority"] == "P2" and body["entity"] == MODEL
+    assert body["message"] == f"[P1] ErrorRateHigh on {MODEL} 2.1.0: Error rate of {MODEL} is 0.5"
+    errors = gateways.rows(
+        "SELECT ErrorClass, count() FROM ml_request_breakdown WHERE Failed AND RequestStart "
+        "BETWEEN fromUnixTimestamp64Nano({start:Int64}) AND fromUnixTimestamp64Nano({end:Int64}) "
+        "GROUP BY ErrorClass",
+        {"start": T0 + 6 * MINUTE, "end": T0 + 11 * MINUTE},
+    )
+    assert errors and all(f"- {name}: {count}" in body["description"] for name, count in errors)
+    # The first request of 2.1.0 started at T0 + 1 s: 10 min 59 s before the alert fired.
+    assert "- 2.1.0 rolled out 10 minutes before this alert" in body["description"]
+    assert HIGH_ERROR_RATE_RUNBOOK in body["description"]
+    # Recovery at minute 20: one close by alias, nothing more.
+    (close,) = opsgenie.accepted("close")
+    assert close.path == f"/v2/alerts/{body['alias']}/close" and close.query == {"identifierType": "alias"}
+    (alert,) = opsgenie.history
+    assert alert.closed and alert.count == 1 and len(opsgenie.requests) == 2
