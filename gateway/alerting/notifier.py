@@ -23,6 +23,7 @@ from typing import Any
 
 from gateway.alerting.context import ContextSource, PageContext
 from gateway.alerting.delivery import OPSGENIE, WEBHOOK_PREFIX, Deliverer, senders
+from gateway.alerting.opsgenie_client import ApiKeySource
 from gateway.alerting.outbox import CREATE, Outbox
 from gateway.config.notifications_schema import NotificationsConfig, OpsgenieRouteConfig
 from gateway.receivers.api_routes import ApiRequest, ApiResponse
@@ -150,12 +151,32 @@ def register_notifications(gateway: Any) -> Notifier | None:
     )
     timeout = config.opsgenie.request_timeout.total_seconds()
     deliverer = Deliverer(outbox, policy, senders(timeout, timeout), random.random)
+    if config.opsgenie.enabled:
+        check_keys(notifier)
     gateway.notifiers.append(notifier)
     gateway.tasks.append(
         PeriodicTask(TASK_NAME, delivery.interval.total_seconds(), deliverer.run, gateway.clock)
     )
     gateway.api.register("GET", "/api/v1/notifications", lambda request: _status(notifier, request))
     return notifier
+
+
+def check_keys(notifier: Notifier) -> list[str]:
+    """Read every configured key once at start: a missing one is logged now (with what to do), not at
+    the first page; the gateway still starts, as the key may appear before it is needed."""
+    references = {
+        notifier._default_route.api_key_ref,
+        *(rule.route.api_key_ref for rule in notifier._route_rules),
+    }
+    problems = []
+    for reference in sorted(references):
+        kind, _, name = reference.partition(":")
+        try:
+            ApiKeySource(name if kind == "env" else None, name if kind == "file" else None)()
+        except ValueError as error:
+            problems.append(str(error))
+            log.error("opsgenie: %s; pages wait in the outbox until the key can be read", error)
+    return problems
 
 
 def _status(notifier: Notifier, request: ApiRequest) -> ApiResponse:

@@ -238,12 +238,18 @@ class Outbox:
         return updated
 
     def give_up(self, entry: OutboxEntry, reason: str) -> None:
-        """Move the entry to ``dead/`` (kept for inspection, the newest ``max_dead``)."""
+        """Move the entry to ``dead/`` (kept for inspection, the newest ``max_dead``). A create given
+        up leaves its alias not open, so the next firing of that instance pages again."""
         dead = replace(entry, attempts=entry.attempts + 1, last_error=reason)
         with self._lock:
             _write_atomically(self.directory / "dead" / f"{entry.id}.json", dead.to_json())
             self._remove(entry)
             self.stats.given_up += 1
+            key = _digest(entry.target, entry.alias)
+            state = self._states.get(key)
+            if entry.action == CREATE and state is not None and state.open and not self._has_pending(entry):
+                (self._state_dir / f"{key}.json").unlink(missing_ok=True)
+                del self._states[key]
             for old in sorted((self.directory / "dead").glob("*.json"))[: -self.max_dead or None]:
                 old.unlink(missing_ok=True)
 
@@ -261,6 +267,9 @@ class Outbox:
     def __len__(self) -> int:
         with self._lock:
             return len(self._entries)
+
+    def _has_pending(self, entry: OutboxEntry) -> bool:
+        return any(e.target == entry.target and e.alias == entry.alias for e in self._entries.values())
 
     def _remove(self, entry: OutboxEntry) -> None:
         if self._entries.pop(entry.id, None) is not None:

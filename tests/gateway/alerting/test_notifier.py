@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from gateway.alerting.context import ContextSource, PageContext
-from gateway.alerting.notifier import Notifier
+from gateway.alerting.notifier import Notifier, check_keys
 from gateway.alerting.outbox import Outbox, OutboxFullError
 from gateway.config.notifications_schema import (
     NotificationsConfig,
@@ -167,3 +167,13 @@ def test_nothing_configured_queues_nothing_and_queueing_failures_are_raised(tmp_
     with pytest.raises(OSError, match="disk full"):
         broken(_event())
     assert broken.failures == 1
+
+
+def test_missing_keys_are_reported_at_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("DEFAULT_KEY", "k-123")
+    notifier = _notifier(tmp_path, NotificationsConfig(opsgenie=OPSGENIE))
+    problems = check_keys(notifier)
+    assert problems == ["api_key_file: cannot read '/run/secrets/fraud': No such file or directory"]
+    assert "pages wait in the outbox" in caplog.text and "k-123" not in caplog.text

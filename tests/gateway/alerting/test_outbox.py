@@ -157,3 +157,11 @@ def test_survives_kill_minus_9_while_writing(tmp_path: Path) -> None:
     aliases = [e.alias for e in restarted.pending()]
     assert len(aliases) >= 20 and restarted.stats.corrupt == 0
     assert aliases == [f"a{i}" for i in range(len(aliases))]  # no gap: entries are written in order
+
+
+def test_a_create_given_up_leaves_the_alias_free_to_page_again(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path)
+    (entry,) = [_create(outbox, "a")]
+    outbox.give_up(entry, "undelivered after 86400 s")  # type: ignore[arg-type]
+    assert not outbox.is_open("opsgenie", "a")
+    assert _create(Outbox(tmp_path), "a") is not None  # also after a restart
