@@ -30,6 +30,8 @@ from sklearn import metrics as sk
 from examples.model_service.service import ModelService
 from gateway.cli.main import main as inferwatch
 from gateway.clock import FakeClock
+from gateway.storage.series import write_points
+from processors.ml.series import SignalPoint
 from tests.e2e.conftest import GatewayFactory, grpc_endpoint, http_url
 
 HOUR = 3600 * 10**9
@@ -344,3 +346,99 @@ def test_three_bad_days_fire_once_on_the_third_day_across_a_restart(
             "SELECT argMax(Delivered, UpdatedAt), argMax(Attempts, UpdatedAt) FROM ml_retraining_triggers"
         )
         assert state == [(1, 2)]
+
+
+def test_f1_error_rate_drift_time_and_data_triggers_fire_once_each(
+    gateways: GatewayFactory, tmp_path: Path
+) -> None:
+    triggers = tmp_path / "triggers.yaml"
+    triggers.write_text(
+        "- {name: f1-5pct, kind: performance, metric: f1, below_baseline_by: 0.05}\n"
+        "- {name: errors-2-days, kind: performance, metric: error_rate, above: 0.03, for: 2d}\n"
+        "- {name: psi-2-features, kind: drift, metric: psi, above: 0.25, min_features: 2}\n"
+        "- {name: every-30-days, kind: time, every: 30d}\n"
+        "- {name: 30-labels, kind: data, new_labels: 30}\n"
+        "- {name: other-model-only, kind: data, new_labels: 1, models: [someone-else]}\n"
+    )
+    clock = FakeClock(START + HOUR)
+    gateway = gateways.start(
+        "performance.windows=[{name: 1d, length: 1d, lookback: 7d}]",
+        "performance.concept_drift.enabled=false",
+        "performance.min_samples=10",
+        f"performance.trigger_files=[{triggers}]",
+        clock=clock,
+        run_tasks=False,
+    )
+    rng = np.random.default_rng(4)
+
+    def fired() -> list[tuple[str, int]]:
+        rows = gateways.rows(
+            "SELECT Trigger, toUnixTimestamp64Nano(Episode) FROM ml_retraining_triggers "
+            "ORDER BY Trigger, Episode"
+        )
+        return [(trigger, episode) for trigger, episode in rows]
+
+    def day(number: int) -> None:
+        """40 requests, 4 of them failing (error rate 0.1), 36 predictions: 27 labelled right."""
+        requests, labels = [], []
+        for index in range(36):
+            request_id = f"d{number}-{index}"
+            score = float(rng.uniform(0, 1))
+            predicted = "fraud" if score >= 0.5 else "legit"
+            requests.append((request_id, START + number * DAY + index * 10**9, score))
+            labels.append(
+                (request_id, predicted if index < 27 else ("legit" if predicted == "fraud" else "fraud"))
+            )
+        _send(gateway, "other", requests)
+        provider = TracerProvider(resource=Resource.create({"service.name": "fraud-api"}))
+        provider.add_span_processor(
+            BatchSpanProcessor(OTLPSpanExporter(endpoint=grpc_endpoint(gateway), insecure=True))
+        )
+        service = ModelService(provider.get_tracer("test"), model_name="other", model_version="1.0")
+        for index in range(4):
+            start = START + number * DAY + (100 + index) * 10**9
+            service.handle(f"d{number}-failed-{index}", {"amount": 1.0}, start_ns=start, http_status=500)
+        assert provider.force_flush(30_000)
+        provider.shutdown()
+        _label(gateways, "other", labels, START + number * DAY)
+        _wait_for_predictions(gateways, "other", 36 * (number + 1))
+
+    day(0)
+    drift = [
+        SignalPoint("psi", "other", "1.0", value, START, START + HOUR, {"feature": feature})
+        for feature, value in (("amount", 0.4), ("channel", 0.3), ("age", 0.1))
+    ]
+    write_points(gateways._clients[0], "ml_drift", drift, START + HOUR)
+    assert gateway.task("performance").run_once()
+    f1 = gateways.rows(
+        "SELECT argMax(Value, EvaluatedAt) FROM ml_performance "
+        "WHERE Signal = 'f1' AND Labels['window'] = '1d'"
+    )[0][0]
+    assert f1 < 0.925 * 0.95
+    assert fired() == [("30-labels", _first_seen(gateways)), ("f1-5pct", START), ("psi-2-features", START)]
+
+    clock.advance(24 * 3600)
+    day(1)
+    assert gateway.task("performance").run_once()
+    assert ("errors-2-days", START) in fired() and len(fired()) == 4
+
+    clock.advance(30 * 24 * 3600)
+    _send(gateway, "other", [("late", clock.now_unix_nano() - HOUR, 0.2)])  # the version is still live
+    gateways.rows("SELECT 1")  # flushes the writers
+    assert gateway.task("performance").run_once()
+    assert gateway.task("performance").run_once()
+    assert sorted(trigger for trigger, _ in fired()) == [
+        "30-labels",
+        "errors-2-days",
+        "every-30-days",
+        "f1-5pct",
+        "psi-2-features",
+    ]
+    time_episode = dict(fired())["every-30-days"]
+    assert time_episode == _first_seen(gateways) + 30 * DAY
+
+
+def _first_seen(gateways: GatewayFactory) -> int:
+    return gateways.rows(
+        "SELECT toUnixTimestamp64Nano(min(FirstSeen)) FROM ml_model_versions WHERE ModelName = 'other'"
+    )[0][0]
