@@ -22,6 +22,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import lru_cache
 
 from processors.alerting.expr.errors import ExprError
 from processors.alerting.expr.tokens import Kind, Token, tokenize
@@ -86,6 +87,7 @@ class Check:
     fields: tuple[str, ...]
 
 
+@lru_cache(maxsize=4096)  # dates repeat across records
 def parse_instant(text: str) -> Instant | None:
     """ISO 8601 date or date-time (``2026-01-31``, ``2026-01-31T10:00:00Z``) → Instant; None otherwise.
     Without an offset the time is UTC."""

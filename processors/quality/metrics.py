@@ -92,6 +92,13 @@ class QualityMeasurement:
     violations: tuple[Violation, ...] = field(default=())  # most frequent first
 
 
+# Rules whose "checked" is the number of checked values of the field (validity).
+VALUE_RULES = frozenset(
+    {m.RULE_NOT_NULL, m.RULE_TYPE, m.RULE_MIN, m.RULE_MAX}
+    | {m.RULE_MIN_LENGTH, m.RULE_MAX_LENGTH, m.RULE_ALLOWED, m.RULE_PATTERN}
+)
+
+
 class _Counter:
     """Violations per (rule, field), with how often each rule was checked and the first few violators.
 
@@ -111,6 +118,8 @@ class _Counter:
         for cross in rules.checks:
             self.counts[(cross.name, ",".join(cross.check.fields))] = 0
         self.checked: dict[tuple[str, str], int] = defaultdict(int)
+        self.values_checked: dict[str, int] = defaultdict(int)  # per field: the count of its value rules
+        self.records = 0  # the count of the required rules
         self.samples: dict[tuple[str, str], list[Mapping[str, object]]] = defaultdict(list)
 
     def seen(self, rule: str, field_name: str) -> None:
@@ -122,9 +131,16 @@ class _Counter:
         if len(self.samples[key]) < self.samples_per_rule:
             self.samples[key].append(sample_record(record, self.shown_fields, self.masking, reason))
 
+    def seen_by(self, rule: str, field_name: str) -> int:
+        if rule == m.RULE_REQUIRED:
+            return self.records
+        if rule in VALUE_RULES:
+            return self.values_checked[field_name]
+        return self.checked[(rule, field_name)]
+
     def violations(self) -> tuple[Violation, ...]:
         found = [
-            Violation(rule, name, count, self.checked[(rule, name)], tuple(self.samples[(rule, name)]))
+            Violation(rule, name, count, self.seen_by(rule, name), tuple(self.samples[(rule, name)]))
             for (rule, name), count in self.counts.items()
         ]
         return tuple(sorted(found, key=lambda v: (-v.count, v.rule, v.field)))
@@ -151,7 +167,6 @@ def measure_quality(
     populated = valid = checked = consistent = applicable = matched = referenced = 0
     for record in records:
         for rule in required:
-            counter.seen(m.RULE_REQUIRED, rule.name)
             if is_null(record.values.get(rule.name)):
                 counter.failed(m.RULE_REQUIRED, rule.name, record)
             else:
@@ -164,9 +179,7 @@ def measure_quality(
             if outcome.checked:
                 checked += 1
                 valid += not outcome.failed
-                for name in rule.rule_names:
-                    if name not in (m.RULE_REQUIRED, m.RULE_REFERENCE):
-                        counter.seen(name, rule.name)
+                counter.values_checked[rule.name] += 1
                 for name in outcome.failed:
                     counter.failed(name, rule.name, record)
             if outcome.reference is not None:
@@ -180,6 +193,7 @@ def measure_quality(
             if passed is not None:
                 applicable += 1
                 consistent += passed
+    counter.records = len(records)
     limit = max_delay if rules.max_delay is None else rules.max_delay
     return QualityMeasurement(
         records=len(records),

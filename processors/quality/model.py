@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cached_property
 
 from processors.alerting.rules.model import RuleError as QualityRuleError
 from processors.quality.expr import Check
@@ -88,7 +89,7 @@ class FieldRule:
     pii: bool = False
     location: str = ""  # "FILE:LINE" of the field, for messages
 
-    @property
+    @cached_property
     def has_value_rules(self) -> bool:
         """Whether a present value of this field is checked for validity at all."""
         return (
@@ -109,7 +110,7 @@ class FieldRule:
             or not self.nullable
         )
 
-    @property
+    @cached_property
     def rule_names(self) -> tuple[str, ...]:
         """The rules violations of this field are counted under (``required`` … ``reference``)."""
         date_or_number = (self.minimum, self.earliest), (self.maximum, self.latest)
