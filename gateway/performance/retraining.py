@@ -168,24 +168,36 @@ class RetrainingTriggers:
         return new
 
     def firings(self, now: int) -> list[Firing]:
+        """Every trigger whose condition holds now; a trigger whose reads fail is logged and skipped
+        (the others still run, and it is evaluated again next run)."""
         firings: list[Firing] = []
         versions: dict[reads.Key, int] | None = None
         for trigger in self.triggers:
-            if trigger.kind in ("performance", "drift"):
-                firings.extend(self._series(trigger, now))
-                continue
-            if versions is None:
-                versions = reads.model_versions(self.source, now - DAY_NS)
-            for (model, version), first_seen in sorted(versions.items()):
-                if not trigger.applies_to(model):
+            try:
+                if trigger.kind in ("performance", "drift"):
+                    firings.extend(self._series(trigger, now))
                     continue
-                if trigger.kind == "time":
-                    fired = time_firing(trigger, model, version, first_seen, now)
-                else:
-                    count = reads.labels_since(self.source, model, first_seen)
-                    fired = data_firing(trigger, model, version, first_seen, count)
-                if fired is not None:
-                    firings.append(fired)
+                if versions is None:
+                    versions = reads.model_versions(self.source, now - DAY_NS)
+                firings.extend(self._per_version(trigger, versions, now))
+            except Exception:  # boundary: one trigger's failing query must not stop the others
+                log.exception(
+                    "retraining trigger %s could not be evaluated (%s)", trigger.name, trigger.source
+                )
+        return firings
+
+    def _per_version(self, trigger: Trigger, versions: dict[reads.Key, int], now: int) -> list[Firing]:
+        firings = []
+        for (model, version), first_seen in sorted(versions.items()):
+            if not trigger.applies_to(model):
+                continue
+            if trigger.kind == "time":
+                fired = time_firing(trigger, model, version, first_seen, now)
+            else:
+                count = reads.labels_since(self.source, model, first_seen)
+                fired = data_firing(trigger, model, version, first_seen, count)
+            if fired is not None:
+                firings.append(fired)
         return firings
 
     def _series(self, trigger: Trigger, now: int) -> list[Firing]:
