@@ -38,6 +38,7 @@ from gateway.alerting.outbox import Outbox  # noqa: E402
 from gateway.app import Gateway  # noqa: E402
 from gateway.config import load_config  # noqa: E402
 from processors.alerting.events import AlertEvent  # noqa: E402
+from tests.support.alert_events import alert_event  # noqa: E402
 from tests.support.opsgenie_server import OpsgenieServer, Reply  # noqa: E402
 
 KEY = "bench-genie-key"
@@ -68,20 +69,7 @@ def _gateway(data_dir: str, url: str) -> Gateway:
 
 
 def _event(index: int) -> AlertEvent:
-    now = time.time()
-    return AlertEvent(
-        kind="firing",
-        rule="HighErrorRate",
-        severity="P1",
-        labels={"model": f"model-{index}", "version": "1.0.0"},
-        value=0.08,
-        threshold="error_rate > 0.05",
-        window="5m",
-        summary="Error rate above 5% for 5 minutes",
-        at=now,
-        fired_at=now,
-        category="error-rate",
-    )
+    return alert_event("firing", time.time(), labels={"model": f"model-{index}", "version": "1.0.0"})
 
 
 def _arrivals(server: OpsgenieServer, count: int, deadline: float) -> dict[str, float]:

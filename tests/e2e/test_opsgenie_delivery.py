@@ -28,12 +28,11 @@ from processors.alerting.opsgenie import HIGH_ERROR_RATE_RUNBOOK, alias
 from processors.ml.series import SignalPoint
 from tests.e2e.conftest import GatewayFactory, grpc_endpoint, http_url
 from tests.support import opsgenie_models
+from tests.support.alert_events import LABELS, RULE, alert_event
 from tests.support.opsgenie_server import OpsgenieServer, Reply, StubServer
 
 KEY = "e2e-0f3c-genie-key"
 KEY_ENV = "INFERWATCH_E2E_GENIE_KEY"
-LABELS = {"model": "fraud-detector", "version": "2.2.0"}
-RULE = "HighErrorRate"
 
 
 @pytest.fixture
@@ -57,21 +56,8 @@ def _start(gateways: GatewayFactory, opsgenie: OpsgenieServer, clock: FakeClock,
 
 
 def _event(kind: str, clock: FakeClock, **extra: object) -> AlertEvent:
-    now = clock.now_unix_nano() / 1e9
-    return AlertEvent(
-        kind=kind,
-        rule=RULE,
-        severity="P1",
-        labels=LABELS,
-        value=0.3 if kind != "resolved" else 0.01,
-        threshold="error_rate > 0.05",
-        window="5m",
-        summary="Error rate above 5% for 5 minutes",
-        at=now,
-        fired_at=now,
-        category="error-rate",
-        **extra,  # type: ignore[arg-type]
-    )
+    value = 0.3 if kind != "resolved" else 0.01
+    return alert_event(kind, clock.now_unix_nano() / 1e9, value=value, **extra)
 
 
 def _notify(gateway: Gateway, event: AlertEvent) -> None:

@@ -20,6 +20,7 @@ from gateway.config.notifications_schema import (
 )
 from processors.alerting.events import AlertEvent
 from processors.alerting.opsgenie import Deployment, ErrorClass, alias
+from tests.support.alert_events import alert_event
 
 AT = 1_780_000_000.0
 FRAUD = {"model": "fraud", "version": "2.2.0", "team": "fraud"}
@@ -46,20 +47,7 @@ OPSGENIE = OpsgenieConfig(
 def _event(
     kind: str = "firing", labels: dict[str, str] = FRAUD, severity: str = "P1", **extra: object
 ) -> AlertEvent:
-    return AlertEvent(
-        kind=kind,
-        rule="HighErrorRate",
-        severity=severity,
-        labels=labels,
-        value=0.08,
-        threshold="error_rate > 0.05",
-        window="5m",
-        summary="Error rate above 5%",
-        at=AT,
-        fired_at=AT,
-        category="error-rate",
-        **extra,  # type: ignore[arg-type]
-    )
+    return alert_event(kind, AT, labels=labels, severity=severity, **extra)
 
 
 class FixedContext:

@@ -19,6 +19,7 @@ from processors.alerting.opsgenie import (
     alias,
 )
 from tests.support import opsgenie_models
+from tests.support.alert_events import alert_event
 
 AT = 1_780_000_000.0
 LABELS = {"model": "fraud", "version": "2.2.0"}
@@ -26,21 +27,7 @@ ROUTE = Route("env:KEY", (Responder("team", name="ml-oncall"), Responder("user",
 
 
 def _event(kind: str = "firing", **overrides: object) -> AlertEvent:
-    fields: dict[str, object] = {
-        "kind": kind,
-        "rule": "HighErrorRate",
-        "severity": "P1",
-        "labels": LABELS,
-        "value": 0.08,
-        "threshold": "error_rate > 0.05",
-        "window": "5m",
-        "summary": "Error rate above 5% for 5 minutes",
-        "at": AT + 300,
-        "fired_at": AT,
-        "category": "error-rate",
-    }
-    fields.update(overrides)
-    return AlertEvent(**fields)  # type: ignore[arg-type]
+    return alert_event(kind, **{"labels": LABELS, "at": AT + 300, "fired_at": AT, **overrides})
 
 
 def test_firing_is_a_create_with_context_and_route() -> None:
