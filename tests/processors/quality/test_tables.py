@@ -20,6 +20,7 @@ def test_versions_in_order():
         (1, "violations"),
         (2, "received_at"),
         (3, "received_at_default"),
+        (4, "received_at_index"),
     ]
 
 
@@ -35,6 +36,8 @@ def test_cluster_alters_the_local_tables_and_the_distributed_one():
         "ADD COLUMN IF NOT EXISTS ReceivedAt DateTime64(3) DEFAULT toDateTime64(0, 3)",
         "ALTER TABLE `obs`.ml_features_local ON CLUSTER `prod` MODIFY COLUMN ReceivedAt DEFAULT now64(3)",
         "ALTER TABLE `obs`.ml_features ON CLUSTER `prod` MODIFY COLUMN ReceivedAt DEFAULT now64(3)",
+        "ALTER TABLE `obs`.ml_features_local ON CLUSTER `prod` "
+        "ADD INDEX IF NOT EXISTS received_at_minmax ReceivedAt TYPE minmax GRANULARITY 1",
     ]
     violations = [s for s in found if "ml_quality_violations" in s]
     assert violations[0].startswith(
