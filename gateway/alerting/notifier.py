@@ -31,7 +31,7 @@ from gateway.scheduling import PeriodicTask
 from processors.alerting.delivery import BackoffPolicy
 from processors.alerting.events import AlertEvent
 from processors.alerting.notifications import ACTION_BY_KIND, notification, opsgenie_request, webhook_document
-from processors.alerting.opsgenie import Responder, Route, RouteRule, route
+from processors.alerting.opsgenie import Responder, Route, RouteRule, alias, route
 
 log = logging.getLogger(__name__)
 
@@ -79,8 +79,12 @@ class Notifier:
         now = self._now()
         body = None
         if opsgenie.enabled:
-            # Context only for pages: a webhook gets the event, and the page when there is one.
-            page = notification(event, *self._context(event)) if event.kind == "firing" else None
+            # Context only for new pages (a repeat of an open alias is not queued again); a webhook
+            # gets the event, and the page when there is one.
+            repeat = self.outbox.is_open(OPSGENIE, alias(event.rule, event.labels))
+            page = (
+                notification(event, *self._context(event)) if event.kind == "firing" and not repeat else None
+            )
             chosen = route(event.labels, event.severity, self._route_rules, self._default_route)
             request = opsgenie_request(event, self.source, opsgenie.user, chosen, page)
             body = request.body
@@ -89,11 +93,10 @@ class Notifier:
             self.outbox.enqueue(OPSGENIE, request.action, request.alias, request.body, destination, now)
         for hook in hooks:
             document = webhook_document(event, self.source, body)
-            alias = str(document["alias"])
             self.outbox.enqueue(
                 WEBHOOK_PREFIX + hook.name,
                 ACTION_BY_KIND[event.kind],
-                alias,
+                str(document["alias"]),
                 document,
                 {"url": hook.url, "secret_env": hook.secret_env},
                 now,

@@ -57,6 +57,14 @@ class FixedContext:
         return PageContext((Deployment("2.2.0", AT - 60),), (ErrorClass("ModelLoadError", 7),))
 
 
+class CountingContext(FixedContext):
+    calls = 0
+
+    def gather(self, event: AlertEvent) -> PageContext:
+        self.calls += 1
+        return super().gather(event)
+
+
 def _notifier(tmp_path: Path, config: NotificationsConfig, context: object = None) -> Notifier:
     return Notifier(config, Outbox(tmp_path), context, lambda: AT)  # type: ignore[arg-type]
 
@@ -93,11 +101,12 @@ def test_close_and_note_take_the_creates_route_and_alias(tmp_path: Path) -> None
     assert notifier.outbox.stats.deduplicated == 1
 
 
-def test_repeated_firing_is_one_create(tmp_path: Path) -> None:
-    notifier = _notifier(tmp_path, NotificationsConfig(opsgenie=OPSGENIE), FixedContext())
+def test_repeated_firing_is_one_create_and_gathers_context_once(tmp_path: Path) -> None:
+    context = CountingContext()
+    notifier = _notifier(tmp_path, NotificationsConfig(opsgenie=OPSGENIE), context)
     for _ in range(3):
         notifier(_event())
-    assert len(notifier.outbox) == 1
+    assert len(notifier.outbox) == 1 and context.calls == 1
 
 
 def test_failed_context_queries_still_page_without_those_sections(tmp_path: Path) -> None:
