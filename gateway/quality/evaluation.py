@@ -140,13 +140,16 @@ class QualityEvaluator:
     def run(self, now_unix_nano: int) -> None:
         quality = self.config.quality
         start, end = aligned_window(now_unix_nano, quality.interval, quality.window)
-        results = []
+        results, failed = [], []
         for rules in self.rules:
             try:
                 results.append(self.evaluate(rules, start, end, now_unix_nano))
             except Exception:  # boundary: one model's failure must not stop the others
                 log.exception("data quality of model %s: evaluation failed", rules.model)
+                failed.append(rules.model)
         self.last_results = results
+        if failed:  # so the task counts the run as failed (PeriodicTask.failures, last_error)
+            raise RuntimeError(f"data quality evaluation failed for: {', '.join(failed)}")
 
     def evaluate(self, rules: QualityRules, start: int, end: int, evaluated_at: int) -> ModelResult:
         quality = self.config.quality

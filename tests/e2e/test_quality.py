@@ -209,3 +209,20 @@ def test_cli_shows_the_dashboard_through_the_gateway(evaluated, capsys):
     assert "pattern on email: 1 of 3 checked" in text
     assert cli(["quality", "--model", "no-such-model", "--url", url]) == 1
     assert "no data-quality results for model 'no-such-model'" in capsys.readouterr().err
+
+
+def test_a_missing_reference_table_leaves_accuracy_undefined_and_says_why(gateways, tmp_path):
+    rule_file = tmp_path / "m.yaml"
+    rule_file.write_text(
+        "model: m\nfields:\n  code: {reference: {in_table: {table: no_such_table, column: c}}}\n"
+    )
+    gateway = gateways.start(
+        f"quality.rule_files=[{rule_file}]", clock=FakeClock(time.time_ns()), run_tasks=False
+    )
+    assert gateway.task("quality").run_once(), gateway.task("quality").last_error
+    ((value, details),) = gateways.rows(
+        "SELECT Value, Details FROM ml_quality WHERE Signal = 'quality_accuracy'"
+    )
+    assert value != value  # NaN: nothing was checked
+    errors = json.loads(details)["reference_errors"]
+    assert list(errors) == ["no_such_table.c"] and "no_such_table" in errors["no_such_table.c"]
