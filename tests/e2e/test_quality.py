@@ -26,12 +26,16 @@ import json
 import time
 
 import pytest
+from opentelemetry.exporter.otlp.proto.grpc._log_exporter import OTLPLogExporter
 from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+from opentelemetry.sdk._logs import LoggerProvider
+from opentelemetry.sdk._logs.export import SimpleLogRecordProcessor
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
 from examples.model_service import ModelService
+from examples.model_service.service import log_prediction
 from gateway.cli.main import main as cli
 from gateway.clock import FakeClock
 from tests.e2e.conftest import grpc_endpoint, http_url
@@ -226,3 +230,30 @@ def test_a_missing_reference_table_leaves_accuracy_undefined_and_says_why(gatewa
     assert value != value  # NaN: nothing was checked
     errors = json.loads(details)["reference_errors"]
     assert list(errors) == ["no_such_table.c"] and "no_such_table" in errors["no_such_table.c"]
+
+
+def test_received_at_is_filled_for_rows_from_log_records(gateways):
+    gateway = gateways.start()
+    provider = LoggerProvider(resource=Resource.create({"service.name": "fraud-api"}))
+    provider.add_log_record_processor(
+        SimpleLogRecordProcessor(OTLPLogExporter(endpoint=grpc_endpoint(gateway), insecure=True))
+    )
+    sent = time.time_ns()
+    log_prediction(
+        provider.get_logger("predictions"),
+        request_id="log-1",
+        latency_ms=12.0,
+        prediction="legit",
+        confidence=0.9,
+        input_hash="h",
+        model="log-model",
+        version="1",
+        timestamp_ns=sent - 30 * 10**9,
+        extra={"ml.feature.amount": 5.0},
+    )
+    provider.shutdown()
+    ((source, amount, received_ms),) = gateways.rows(
+        "SELECT Source, NumericFeatures['amount'], toUnixTimestamp64Milli(ReceivedAt) FROM ml_features"
+    )
+    assert (source, amount) == ("log", 5.0)
+    assert sent // 10**6 <= received_ms <= time.time_ns() // 10**6
