@@ -21,6 +21,7 @@ import grpc
 from clickhouse_connect.driver.client import Client
 
 import processors.alerting.tables as alerting_tables
+import processors.drift.tables as drift_tables
 import processors.feedback as feedback_tables
 import processors.ml.tables as ml_tables
 import processors.otlp_tables as otlp_tables
@@ -31,6 +32,7 @@ from gateway.alerting.evaluator import register_alerting
 from gateway.alerting.notifier import register_notifications
 from gateway.clock import Clock, SystemClock
 from gateway.config import Config
+from gateway.drift.evaluation import register_drift
 from gateway.feedback import register_feedback
 from gateway.ingest.spool import Spool
 from gateway.ingest.writer import SignalWriter
@@ -75,6 +77,7 @@ def schema_migrations() -> list:
         *quality_tables.migrations(),
         *feedback_tables.migrations(),
         *alerting_tables.migrations(),
+        *drift_tables.migrations(),
         *performance_tables.migrations(),
     ]
 
@@ -220,7 +223,7 @@ class Gateway:
         """
         register_notifications(self)  # notifications (Opsgenie, webhooks)
         register_feedback(self)  # feedback (ground truth in)
-        # drift (baselines, drift evaluation): one line here
+        register_drift(self)  # drift (baselines, drift evaluation)
         register_quality(self)  # quality (data-quality evaluation)
         register_performance(self)  # performance (model performance, concept drift, retraining triggers)
         register_alerting(self)  # alerting (rule evaluation, silences)

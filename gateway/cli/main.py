@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from gateway import __version__
 from gateway.cli import (
     alerts_command,
+    baseline_command,
+    drift_command,
     feedback_command,
     performance_command,
     quality_command,
@@ -48,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     rules_command.register(commands)
     silence_command.register(commands)
     alerts_command.register(commands)
+    baseline_command.register(commands)
+    drift_command.register(commands)
     performance_command.register(commands)
     quality_command.register(commands)
     version = commands.add_parser("version", help="print the version and exit")

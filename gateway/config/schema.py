@@ -20,6 +20,7 @@ from fractions import Fraction
 from urllib.parse import urlsplit, urlunsplit
 
 from gateway.config.alerting_schema import AlertingConfig
+from gateway.config.drift_schema import DriftConfig
 from gateway.config.feedback_schema import FeedbackConfig
 from gateway.config.ml_schema import MlConfig
 from gateway.config.notifications_schema import NotificationsConfig
@@ -332,6 +333,7 @@ class Config:
     ingest: IngestConfig = field(default_factory=IngestConfig)
     query_api: QueryApiConfig = field(default_factory=QueryApiConfig)
     ml: MlConfig = field(default_factory=MlConfig)
+    drift: DriftConfig = field(default_factory=DriftConfig)
     alerting: AlertingConfig = field(default_factory=AlertingConfig)
     notifications: NotificationsConfig = field(default_factory=NotificationsConfig)
     quality: QualityConfig = field(default_factory=QualityConfig)

@@ -271,6 +271,8 @@ class ProfileBuilder:
 
     def add(self, chunk: Iterable[Any]) -> ProfileBuilder:
         """Add one chunk of values; returns self so calls can be chained."""
+        if self._add_numeric_array(chunk):
+            return self
         values = list(chunk)
         self._count += len(values)
         present = [value for value in values if not is_missing(value)]
@@ -302,6 +304,36 @@ class ProfileBuilder:
             if self._exact_limit is not None and self._kept_size > self._exact_limit:
                 self._kept = None
         return self
+
+    def _add_numeric_array(self, chunk: Iterable[Any]) -> bool:
+        """Vectorised ``add`` of a float (or non-0/1 integer) numpy array to a numeric column.
+
+        Same result as the generic path: non-finite values are missing. False (nothing added)
+        when the chunk is not such an array or the column is not numeric.
+        """
+        if not isinstance(chunk, np.ndarray) or chunk.ndim != 1 or chunk.dtype.kind not in "fi":
+            return False
+        numbers = chunk.astype(np.float64)
+        finite = numbers[np.isfinite(numbers)]
+        if self._type is None and finite.size:
+            boolean = chunk.dtype.kind == "i" and bool(np.all((finite == 0) | (finite == 1)))
+            if boolean:
+                return False
+            self._type = FeatureType.NUMERIC
+        if self._type is not FeatureType.NUMERIC and finite.size:
+            return False
+        self._count += numbers.size
+        self._missing += numbers.size - finite.size
+        if finite.size == 0:
+            return True
+        self._merge_moments(finite)
+        self._offer(finite.tolist())
+        if self._kept is not None:
+            self._kept.append(finite)
+            self._kept_size += finite.size
+            if self._exact_limit is not None and self._kept_size > self._exact_limit:
+                self._kept = None
+        return True
 
     def _convert(self, value: Any) -> float:
         if self._type is FeatureType.BOOLEAN:
