@@ -6,18 +6,22 @@ the dashboard's own SQL (``processors.ml.signals.queries``), the latest points o
 ``notifications.delivery.context_timeout`` (ClickHouse ``max_execution_time`` of each query).
 
 Each section is gathered on its own: a failing or slow query leaves its section out (logged and
-counted) and the page still goes out.
+counted) and the page still goes out. ``context_timeout`` is the budget of all of them together:
+each query may run for what is left of it (ClickHouse ``max_execution_time``), and a section whose
+turn comes after the budget is spent is skipped.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from gateway.clock import Clock, SystemClock
 from gateway.config.schema import parse_duration
 from gateway.storage.series import latest_points
 from processors.alerting.events import AlertEvent
@@ -51,10 +55,13 @@ class PageContext:
 class ContextSource:
     """Runs the context queries on one ClickHouse client, opened on first use."""
 
-    def __init__(self, open_client: Callable[[], Any], timeout: timedelta) -> None:
+    def __init__(
+        self, open_client: Callable[[], Any], timeout: timedelta, clock: Clock | None = None
+    ) -> None:
         self._open_client = open_client
         self._client: Any = None
-        self._settings = {"max_execution_time": max(1, round(timedelta.total_seconds(timeout)))}
+        self._budget = timeout.total_seconds()
+        self._clock = clock or SystemClock()
         self._lock = threading.Lock()  # one clickhouse-connect client is not for concurrent queries
         self.failures = 0
 
@@ -71,50 +78,70 @@ class ContextSource:
             version=event.labels.get(version_label) or None,
         )
         failed: list[str] = []
+        deadline = self._clock.monotonic() + self._budget
         with self._lock:
-            deployments = self._section("deployments", failed, lambda: self._deployments(request))
-            errors = self._section("error classes", failed, lambda: self._error_classes(request))
-            related = self._section("related signals", failed, lambda: self._related(model, end_ns))
+            deployments = self._section(
+                "deployments", failed, deadline, lambda c: self._deployments(c, request)
+            )
+            errors = self._section(
+                "error classes", failed, deadline, lambda c: self._error_classes(c, request)
+            )
+            related = self._section(
+                "related signals", failed, deadline, lambda c: self._related(c, model, end_ns)
+            )
         return PageContext(deployments, errors, related, tuple(failed))
 
-    def _section(self, name: str, failed: list[str], run: Callable[[], tuple[Any, ...]]) -> tuple[Any, ...]:
+    def _section(
+        self, name: str, failed: list[str], deadline: float, run: Callable[[_Bounded], tuple[Any, ...]]
+    ) -> tuple[Any, ...]:
+        left = deadline - self._clock.monotonic()
         try:
-            return run()
+            if left <= 0:
+                raise TimeoutError(f"the context_timeout budget ({self._budget:g} s) is spent")
+            if self._client is None:
+                self._client = self._open_client()
+            return run(_Bounded(self._client, max(1, math.ceil(left))))
         except Exception as error:  # boundary: a failed context query must not stop the page
             self.failures += 1
             failed.append(name)
-            log.warning("alert context: %s query failed, paging without it: %s", name, error)
+            log.warning("alert context: %s left out of the page: %s", name, error)
             return ()
 
-    def _rows(self, query: Query) -> list[Mapping[str, Any]]:
-        if self._client is None:
-            self._client = self._open_client()
-        result = self._client.query(query.sql, parameters=dict(query.parameters), settings=self._settings)
-        return list(result.named_results())
-
-    def _deployments(self, request: SignalsRequest) -> tuple[Deployment, ...]:
+    def _deployments(self, client: _Bounded, request: SignalsRequest) -> tuple[Deployment, ...]:
         # Deployments of every version of the model, not only the alerting one: a rollout of another
         # version is often the cause.
         everything = SignalsRequest(request.model, request.window)
-        rows = self._rows(deployments_query(everything))
+        rows = client.rows(deployments_query(everything))
         return tuple(Deployment(str(row["version"]), int(row["deployed_at_ns"]) / 1e9) for row in rows)
 
-    def _error_classes(self, request: SignalsRequest) -> tuple[ErrorClass, ...]:
-        rows = self._rows(error_classes_query(request))[:TOP_ERROR_CLASSES]
+    def _error_classes(self, client: _Bounded, request: SignalsRequest) -> tuple[ErrorClass, ...]:
+        rows = client.rows(error_classes_query(request))[:TOP_ERROR_CLASSES]
         return tuple(ErrorClass(str(row["error_class"] or "unknown"), int(row["count"])) for row in rows)
 
-    def _related(self, model: str, end_ns: int) -> tuple[RelatedSignal, ...]:
-        if self._client is None:
-            self._client = self._open_client()
+    def _related(self, client: _Bounded, model: str, end_ns: int) -> tuple[RelatedSignal, ...]:
         since = end_ns - int(RELATED_STALENESS.total_seconds() * 1e9)
         related: list[RelatedSignal] = []
         for kind, table in RELATED_TABLES:
-            for point in latest_points(self._client, table, sorted(KNOWN_SIGNALS), since, model):
+            for point in latest_points(client, table, sorted(KNOWN_SIGNALS), since, model):
                 labels = ",".join(f"{k}={v}" for k, v in sorted(point.labels.items()))
                 version = f" ({point.version})" if point.version else ""
                 name = f"{point.signal}{{{labels}}}{version}" if labels else f"{point.signal}{version}"
                 related.append(RelatedSignal(kind, name, point.value))
         return tuple(related[:MAX_RELATED_SIGNALS])
+
+
+class _Bounded:
+    """The client with ``max_execution_time`` set on every query (also those of ``latest_points``)."""
+
+    def __init__(self, client: Any, seconds: int) -> None:
+        self._client = client
+        self._settings = {"max_execution_time": seconds}
+
+    def query(self, sql: str, parameters: Mapping[str, Any] | None = None) -> Any:
+        return self._client.query(sql, parameters=dict(parameters or {}), settings=self._settings)
+
+    def rows(self, query: Query) -> list[Mapping[str, Any]]:
+        return list(self.query(query.sql, query.parameters).named_results())
 
 
 def _window(text: str) -> timedelta:

@@ -144,7 +144,7 @@ def register_notifications(gateway: Any) -> Notifier | None:
     outbox = Outbox(
         os.path.join(gateway.config.resolved_data_dir(), "outbox"), max_pending=delivery.max_pending
     )
-    context = ContextSource(gateway.open_client, delivery.context_timeout)
+    context = ContextSource(gateway.open_client, delivery.context_timeout, gateway.clock)
     notifier = Notifier(config, outbox, context, lambda: gateway.clock.now_unix_nano() / 1e9)
     policy = BackoffPolicy(
         initial_backoff=delivery.initial_backoff.total_seconds(),

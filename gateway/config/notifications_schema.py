@@ -153,7 +153,7 @@ class DeliveryConfig:
     max_age: timedelta = timedelta(hours=24)  # give up (logged, counted) when still undelivered after this
     max_attempts: int = 0  # give up after this many attempts; 0: max_age only
     max_pending: int = 10_000  # notifications the outbox holds; beyond it new ones are dropped (logged)
-    context_timeout: timedelta = timedelta(seconds=5)  # budget of each context query of a page
+    context_timeout: timedelta = timedelta(seconds=5)  # budget of a page's context queries together
 
     def validate(self) -> Problems:
         problems: Problems = []
