@@ -46,14 +46,23 @@ def positive_class_for(config: PerformanceConfig, model: str) -> str | None:
 def window_points(
     config: PerformanceConfig, source: reads.RowSource, now: int, model: str = "", version: str = ""
 ) -> list[SignalPoint]:
-    """Points of every configured window that overlaps the lookback, for every model version seen."""
-    points: list[SignalPoint] = []
+    """Points of every configured window that overlaps the lookback, for every model version seen.
+
+    The labelled predictions are read once for all window sizes: the join behind
+    ``ml_labeled_predictions`` is the expensive read of a run."""
+    specs = []
     for spec in config.windows:
         length = int(spec.length.total_seconds() * NS)
-        windows = windows_to_evaluate(spec.name, now, length, int(spec.lookback.total_seconds() * NS))
-        start, end = windows[0].start_unix_nano, windows[-1].end_unix_nano
-        labelled = reads.labeled_predictions(source, start, end, model, version)
-        estimates = reads.confidence_estimates(source, start, end, length, model, version)
+        specs.append(
+            (length, windows_to_evaluate(spec.name, now, length, int(spec.lookback.total_seconds() * NS)))
+        )
+    start = min(windows[0].start_unix_nano for _, windows in specs)
+    end = max(windows[-1].end_unix_nano for _, windows in specs)
+    labelled = reads.labeled_predictions(source, start, end, model, version)
+    points: list[SignalPoint] = []
+    for length, windows in specs:
+        first, last = windows[0].start_unix_nano, windows[-1].end_unix_nano
+        estimates = reads.confidence_estimates(source, first, last, length, model, version)
         keys = set(labelled) | {(m, v) for m, v, _ in estimates}
         for key in sorted(keys):
             data = labelled.get(key, LabeledPredictions.from_rows([]))
