@@ -17,6 +17,7 @@ from typing import Any
 
 MAX_ID_LENGTH = 1024  # request ids and model names longer than this are refused, not truncated
 NS_PER_SECOND = 1_000_000_000
+MAX_EVENT_TIME_NS = 2**63 - 1  # 2262-04-11: Int64 nanoseconds, the range ClickHouse converts without overflow
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,14 @@ def _identifier(name: str, value: Any) -> str:
 def parse_event_time(value: Any, now_unix_nano: int) -> int:
     """Nanoseconds since the epoch from an integer (ns), a float (seconds), an RFC 3339 / ISO 8601
     text (naive means UTC) or a ``datetime``; None, 0 or "" mean ``now_unix_nano``."""
+    nanos = _event_time_ns(value, now_unix_nano)
+    if nanos > MAX_EVENT_TIME_NS:
+        # Refused here, as bad input: stored, it would fail the insert and look like a storage outage.
+        raise LabelError(f"event_time: after 2262-04-11, got {value!r}")
+    return nanos
+
+
+def _event_time_ns(value: Any, now_unix_nano: int) -> int:
     if value is None or value == "" or value == 0:
         return now_unix_nano
     if isinstance(value, bool):

@@ -53,6 +53,8 @@ def test_a_class_label_and_a_value_label():
             "event_time: not an RFC 3339 time: 'yesterday' (e.g. 2026-01-31T12:00:00Z)",
         ),
         ({"event_time_unix_nano": -1}, "event_time: must not be before 1970, got -1"),
+        ({"event_time_unix_nano": 2**64 - 1}, f"event_time: after 2262-04-11, got {2**64 - 1}"),
+        ({"event_time": "9999-12-31T00:00:00Z"}, "event_time: after 2262-04-11, got '9999-12-31T00:00:00Z'"),
     ],
 )
 def test_each_bad_field_is_named(fields, message):
