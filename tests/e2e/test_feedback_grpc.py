@@ -107,3 +107,19 @@ def test_health_reports_the_feedback_service(channel):
     check = health_pb2_grpc.HealthStub(channel).Check
     answer = check(health_pb2.HealthCheckRequest(service="inferwatch.v1.FeedbackService"), timeout=10)
     assert answer.status == health_pb2.HealthCheckResponse.SERVING
+
+
+def test_labels_not_stored_are_not_acknowledged(gateways, gateway, channel):
+    from google.rpc import error_details_pb2, status_pb2
+
+    gateways.rows("DROP TABLE ml_labels")  # ClickHouse refuses the insert: a real storage failure
+    with pytest.raises(grpc.RpcError) as caught:
+        FeedbackClient(channel).submit([Label(request_id="r-0", model=MODEL, label_class="fraud")])
+    assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
+    assert caught.value.details().startswith("labels not stored: ")
+    (details,) = [
+        value for key, value in caught.value.trailing_metadata() if key == "grpc-status-details-bin"
+    ]
+    info = error_details_pb2.RetryInfo()
+    assert status_pb2.Status.FromString(details).details[0].Unpack(info)
+    assert info.retry_delay.seconds > 0
