@@ -115,7 +115,10 @@ def _csv_chunks(path: Path, chunk_rows: int) -> Iterator[tuple[Chunk, int]]:
                 )
             rows.append(row)
             if len(rows) == chunk_rows:
-                yield _columns_of_rows(header, rows), handle.tell()
+                yield (
+                    _columns_of_rows(header, rows),
+                    handle.buffer.tell(),
+                )  # text tell() is off while iterating
                 rows = []
         if rows:
             yield _columns_of_rows(header, rows), os.path.getsize(path)
