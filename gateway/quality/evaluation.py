@@ -136,6 +136,7 @@ class QualityEvaluator:
         self.rules = rules
         self.targets = targets_of(config)
         self.last_results: list[ModelResult] = []
+        self._reference_errors: dict[str, str] = {}  # the last error of each unreadable in_table reference
 
     def run(self, now_unix_nano: int) -> None:
         quality = self.config.quality
@@ -179,9 +180,12 @@ class QualityEvaluator:
                     sql.reference_values(reference), parameters={"limit": REFERENCE_VALUES_LIMIT}
                 )
             except Exception as error:  # boundary: a missing table leaves that reference unchecked
-                log.warning("data quality of %s: cannot read %s: %s", rules.model, reference.key, error)
-                errors[reference.key] = str(error).splitlines()[0][:300]
+                message = str(error).splitlines()[0][:300]
+                if self._reference_errors.get(reference.key) != message:  # once, not every run
+                    log.warning("data quality of %s: cannot read %s: %s", rules.model, reference.key, message)
+                self._reference_errors[reference.key] = errors[reference.key] = message
                 continue
+            self._reference_errors.pop(reference.key, None)
             values[reference.key] = frozenset(row[0] for row in result.result_rows)
         return values, errors
 
