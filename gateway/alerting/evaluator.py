@@ -184,6 +184,7 @@ class AlertEvaluator:
             fixed_baselines=self.config.baselines,
             staleness=self.config.stored_signal_staleness,
             baselines=self.baselines,
+            windows=[rule.rule.window for rule in self.rules],
         )
         transitions: list[tuple[LoadedRule, Any]] = []
         for rule in self.rules:

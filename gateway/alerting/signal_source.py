@@ -40,38 +40,38 @@ def _ns(delta: timedelta) -> int:
     return delta // timedelta(microseconds=1) * 1000
 
 
-def _family_queries(family: str, window: Window, low_confidence: float, by_version: bool) -> Query:
-    if family == "requests":
-        return live.requests_query(window, low_confidence, by_version=by_version)
-    if family == "latency":
-        return live.latency_query(window, by_version=by_version)
-    if family == "queue_depth":
-        return live.queue_depth_query(window)
-    if family == "cpu":
-        return live.utilization_query(window, live.CPU_METRICS)
-    if family == "memory":
-        return live.utilization_query(window, live.MEMORY_METRICS)
-    if family == "restarts":
-        return live.restarts_query(window)
-    return live.service_up_query(window)
+def _rows(client: Any, query: Query) -> list[dict[str, Any]]:
+    return list(client.query(query.sql, parameters=dict(query.parameters)).named_results())
 
 
-def _shape(family: str, rows: list[dict[str, Any]], window: Window) -> Series:
-    if family == "requests":
-        return live.shape_requests(rows, window.seconds)
-    if family == "latency":
-        return live.shape_latency(rows)
-    (signal,) = live.FAMILIES[family]
-    return live.shape_metric(rows, signal)
+def fetch_requests(
+    client: Any, windows: Sequence[Window], low_confidence: float, by_version: bool = True
+) -> dict[Window, Series]:
+    """The request signals of several windows with one end, in one query (their counts add up)."""
+    ordered = sorted(windows, key=lambda window: window.seconds)
+    end = ordered[0].end_unix_nano
+    assert all(window.end_unix_nano == end for window in ordered)
+    query = live.requests_query(
+        end, [w.start_unix_nano for w in ordered], low_confidence, by_version=by_version
+    )
+    totals = live.window_rows(_rows(client, query), len(ordered))
+    return {
+        window: live.shape_requests(rows, window.seconds)
+        for window, rows in zip(ordered, totals, strict=True)
+    }
 
 
 def fetch_family(
     client: Any, family: str, window: Window, low_confidence: float, by_version: bool = True
 ) -> Series:
     """The signals of one family over ``window`` for every model."""
-    query = _family_queries(family, window, low_confidence, by_version)
-    rows = list(client.query(query.sql, parameters=dict(query.parameters)).named_results())
-    return _shape(family, rows, window)
+    if family == "requests":
+        return fetch_requests(client, [window], low_confidence, by_version)[window]
+    if family == "latency":
+        return live.shape_latency(_rows(client, live.latency_query(window, by_version=by_version)))
+    if family == "metrics":
+        return live.shape_metrics(_rows(client, live.metrics_query(window)))
+    return live.shape_service_up(_rows(client, live.service_up_query(window)))
 
 
 def _baseline_key(labels: Mapping[str, str]) -> Labels:
@@ -122,6 +122,7 @@ class SignalCycle:
         fixed_baselines: Mapping[str, Mapping[str, float]],
         staleness: timedelta,
         baselines: BaselineCache,
+        windows: Sequence[timedelta] = (),
     ) -> None:
         self.client = client
         self.end_ns = now_unix_nano - _ns(delay)
@@ -130,6 +131,7 @@ class SignalCycle:
         self.fixed_baselines = fixed_baselines
         self.staleness = staleness
         self.baselines = baselines
+        self.windows = sorted(set(windows))  # every rule window: the request family reads them in one query
         self._families: dict[tuple[str, int], Series | Exception] = {}
         self._stored: Series | None = None
         self.queries = 0  # family and stored-signal queries run (for the benchmark and tests)
@@ -143,13 +145,21 @@ class SignalCycle:
         if key not in self._families:
             self.queries += 1
             try:
-                self._families[key] = fetch_family(self.client, family, window, self.low_confidence)
+                if family == "requests":
+                    self._fetch_requests(window)
+                else:
+                    self._families[key] = fetch_family(self.client, family, window, self.low_confidence)
             except Exception as error:  # boundary: remembered so each rule needing it fails alike
                 self._families[key] = error
         found = self._families[key]
         if isinstance(found, Exception):
             raise found
         return found.get(name, [])
+
+    def _fetch_requests(self, window: Window) -> None:
+        windows = {Window.ending(self.end_ns, length) for length in self.windows} | {window}
+        for each, series in fetch_requests(self.client, list(windows), self.low_confidence).items():
+            self._families[("requests", each.start_unix_nano)] = series
 
     def stored_series(self, name: str) -> list[Sample]:
         if self._stored is None:

@@ -10,11 +10,9 @@ from processors.alerting.live.queries import (
     MEMORY_METRICS,
     RESTART_METRICS,
     latency_query,
-    queue_depth_query,
+    metrics_query,
     requests_query,
-    restarts_query,
     service_up_query,
-    utilization_query,
 )
 from processors.alerting.live.shape import (
     FAMILIES,
@@ -23,8 +21,10 @@ from processors.alerting.live.shape import (
     LIVE_SIGNALS,
     REQUEST_SIGNALS,
     shape_latency,
-    shape_metric,
+    shape_metrics,
     shape_requests,
+    shape_service_up,
+    window_rows,
 )
 
 __all__ = [
@@ -37,12 +37,12 @@ __all__ = [
     "REQUEST_SIGNALS",
     "RESTART_METRICS",
     "latency_query",
-    "queue_depth_query",
+    "metrics_query",
     "requests_query",
-    "restarts_query",
     "service_up_query",
     "shape_latency",
-    "shape_metric",
+    "shape_metrics",
     "shape_requests",
-    "utilization_query",
+    "shape_service_up",
+    "window_rows",
 ]

@@ -6,20 +6,22 @@ Reads: nothing itself (pure). The SQL reads ``ml_requests``, ``ml_stage_spans``,
 The definitions are the dashboard's (``processors.ml.signals.queries``, docs/signals.md), grouped by
 model and version instead of filtered to one model, so one query per family serves 100 rules over 50
 models. Two deliberate differences, both for speed: requests are read from ``ml_requests`` restricted to
-parts whose ``Start`` lies within ``REQUEST_SCAN_SLACK`` of the window (a request whose spans start
-more than an hour apart from its request span would be missed), and a metric point that names no
-model belongs to the models its service reported in ``ml_deployments`` (the dashboard asks ``ml_requests``).
+parts whose ``Start`` lies within ``REQUEST_SCAN_SLACK`` of the window (the span of a request that starts
+more than 5 minutes before or after its request span is left out of that request), and a metric point
+that names no model belongs to the models its service reported in ``ml_deployments`` (the dashboard asks
+``ml_requests``). The request counts of every rule window are read in one pass (``requests_query``).
 Values are bound parameters (``{start_ns:Int64}``); only this module's constants are written into the text.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 from processors.ml import conventions as keys
 from processors.ml.signals.queries import PERCENTILES, SPAN_STAGES, Query, Window
 
-REQUEST_SCAN_SLACK = timedelta(hours=1)
+REQUEST_SCAN_SLACK = timedelta(minutes=5)
 DEPLOYMENT_LOOKBACK = timedelta(hours=24)  # service_up: models seen this long before the window end
 
 # Infrastructure metrics (OpenTelemetry semantic conventions; kubeletstats, k8scluster, docker_stats and
@@ -65,15 +67,25 @@ def _version(by_version: bool, expression: str) -> str:
     return f"{expression} AS version" if by_version else "'' AS version"
 
 
-def requests_query(window: Window, low_confidence: float, *, by_version: bool = True) -> Query:
-    """Requests, failures by group and class, timeouts and confidences per model (and version)."""
+def requests_query(
+    end_unix_nano: int, starts_unix_nano: Sequence[int], low_confidence: float, *, by_version: bool = True
+) -> Query:
+    """Requests, failures by group and class, timeouts and confidences per model (and version), for several
+    windows ending at ``end_unix_nano`` in one pass.
+
+    The counts are additive, so each request is counted once, in ``bucket`` = how many window starts lie
+    after its start (0: inside every window; ``shape.window_rows`` adds the buckets of each window up).
+    """
+    starts = sorted(starts_unix_nano, reverse=True)
     sql = f"""
-SELECT model, {_version(by_version, "version_")}, count() AS requests, countIf(failed) AS failures,
+SELECT model, {_version(by_version, "version_")},
+       arrayCount(x -> toUnixTimestamp64Nano(request_start) < x, {{starts:Array(Int64)}}) AS bucket,
+       count() AS requests, countIf(failed) AS failures,
        countIf(error_class = 'timeout') AS timeouts,
        countIf(failed AND startsWith(error_class, 'client_')) AS client_errors,
        countIf(failed AND startsWith(error_class, 'server_')) AS server_errors,
        sumMapIf([error_class], [toUInt64(1)], failed) AS classes,
-       count(confidence) AS confidence_count, avg(confidence) AS confidence_mean,
+       count(confidence) AS confidence_count, sum(confidence) AS confidence_sum,
        countIf(confidence < {{low_confidence:Float64}}) AS confidence_below
 FROM (
     SELECT any(ModelName) AS model, ifNull(any(ModelVersion), '') AS version_,
@@ -86,14 +98,16 @@ FROM (
     GROUP BY TraceId
     HAVING model IS NOT NULL AND {_between("request_start")}
 )
-GROUP BY model, version"""
+GROUP BY model, version, bucket"""
     slack = _ns(REQUEST_SCAN_SLACK)
     return Query(
         sql.strip(),
         {
-            **_window_parameters(window),
-            "scan_start_ns": window.start_unix_nano - slack,
-            "scan_end_ns": window.end_unix_nano + slack,
+            "start_ns": starts[-1],
+            "end_ns": end_unix_nano,
+            "starts": starts,
+            "scan_start_ns": starts[-1] - slack,
+            "scan_end_ns": end_unix_nano + slack,
             "low_confidence": low_confidence,
         },
     )
@@ -131,60 +145,26 @@ def _pod() -> str:
     return f"coalesce({parts}, '')"
 
 
-def _metric_points(metrics: tuple[str, ...], with_pod: bool) -> str:
-    """Points of ``metrics`` in the window with their model (a point naming none: every model of its
-    service), version and, for infrastructure, pod."""
-    pod = f", {_pod()} AS pod" if with_pod else ", '' AS pod"
-    return f"""
+def metrics_query(window: Window) -> Query:
+    """Every point of the queue-depth and infrastructure metrics in the window, per model (a point naming
+    none: every model of its service), version, pod and metric: average, maximum and increase."""
+    metrics = (keys.QUEUE_DEPTH_METRIC, *CPU_METRICS, *MEMORY_METRICS, *RESTART_METRICS)
+    sql = f"""
+SELECT model, version, pod, metric, avg(value) AS average, max(value) AS maximum,
+       max(value) - min(value) AS increase
+FROM (
     SELECT arrayJoin(if(named_model != '', [named_model], services.models)) AS model,
-           {_point_version()} AS version, MetricName AS metric, TimeUnix AS at, Value AS value{pod},
+           {_point_version()} AS version, {_pod()} AS pod, MetricName AS metric, Value AS value,
            {_point_model()} AS named_model
     FROM otel_metrics_gauge AS points
     LEFT JOIN (
         SELECT ServiceName, groupUniqArray(ModelName) AS models FROM ml_deployments
         WHERE ServiceName != '' GROUP BY ServiceName
     ) AS services ON points.ServiceName = services.ServiceName
-    WHERE MetricName IN ({_sql_list(metrics)}) AND {_between("TimeUnix")}"""
-
-
-def queue_depth_query(window: Window) -> Query:
-    """The largest ``ml.queue.depth`` of each model (and version named by the points) in the window."""
-    sql = f"""
-SELECT model, version, '' AS pod, max(value) AS value
-FROM ({_metric_points((keys.QUEUE_DEPTH_METRIC,), with_pod=False)}
+    WHERE MetricName IN ({_sql_list(metrics)}) AND {_between("TimeUnix")}
 )
 WHERE model != ''
-GROUP BY model, version"""
-    return Query(sql.strip(), _window_parameters(window))
-
-
-def utilization_query(window: Window, metrics: tuple[str, ...]) -> Query:
-    """Per model and pod: the average of each metric over the window, the highest of the metrics."""
-    sql = f"""
-SELECT model, version, pod, max(average) AS value
-FROM (
-    SELECT model, version, pod, metric, avg(value) AS average
-    FROM ({_metric_points(metrics, with_pod=True)}
-    )
-    WHERE model != ''
-    GROUP BY model, version, pod, metric
-)
-GROUP BY model, version, pod"""
-    return Query(sql.strip(), _window_parameters(window))
-
-
-def restarts_query(window: Window) -> Query:
-    """Container restarts in the window per model and pod: the increase of each cumulative series."""
-    sql = f"""
-SELECT model, version, pod, sum(increase) AS value
-FROM (
-    SELECT model, version, pod, metric, max(value) - min(value) AS increase
-    FROM ({_metric_points(RESTART_METRICS, with_pod=True)}
-    )
-    WHERE model != ''
-    GROUP BY model, version, pod, metric
-)
-GROUP BY model, version, pod"""
+GROUP BY model, version, pod, metric"""
     return Query(sql.strip(), _window_parameters(window))
 
 

@@ -7,10 +7,14 @@ its signal's extra labels (``stage``, ``error_class``, ``pod``); ``samples`` is 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from processors.alerting.expr import Sample
+from processors.alerting.labels import Labels
+from processors.alerting.live.queries import CPU_METRICS, RESTART_METRICS
+from processors.ml.conventions import QUEUE_DEPTH_METRIC
 from processors.ml.signals.queries import PERCENTILES
 
 Rows = Iterable[Mapping[str, Any]]
@@ -33,10 +37,7 @@ REQUEST_SIGNALS = (
 FAMILIES: dict[str, tuple[str, ...]] = {
     "requests": REQUEST_SIGNALS,
     "latency": LATENCY_SIGNALS,
-    "queue_depth": ("queue_depth",),
-    "cpu": ("cpu_utilization",),
-    "memory": ("memory_utilization",),
-    "restarts": ("pod_restarts",),
+    "metrics": ("queue_depth", "cpu_utilization", "memory_utilization", "pod_restarts"),
     "service_up": ("service_up",),
 }
 FAMILY_OF: dict[str, str] = {name: family for family, names in FAMILIES.items() for name in names}
@@ -48,8 +49,38 @@ def _labels(row: Mapping[str, Any], **extra: str) -> dict[str, str]:
     return {"model": str(row["model"]), "version": str(row["version"] or ""), **extra}
 
 
+_ADDITIVE = (
+    "requests",
+    "failures",
+    "timeouts",
+    "client_errors",
+    "server_errors",
+    "confidence_count",
+    "confidence_sum",
+    "confidence_below",
+)
+
+
+def window_rows(rows: Rows, windows: int) -> list[list[dict[str, Any]]]:
+    """The rows of ``requests_query`` (one per model, version and bucket) added up per window: window
+    ``i`` (0 the shortest) holds the buckets ``0..i``."""
+    per_window: list[dict[tuple[str, str], dict[str, Any]]] = [{} for _ in range(windows)]
+    for row in rows:
+        key = (str(row["model"]), str(row["version"] or ""))
+        for index in range(int(row["bucket"]), windows):
+            total = per_window[index].setdefault(
+                key, {"model": key[0], "version": key[1], "classes": {}, **dict.fromkeys(_ADDITIVE, 0)}
+            )
+            for name in _ADDITIVE:
+                total[name] += row[name] or 0
+            for error_class, count in _classes(row["classes"]):
+                total["classes"][error_class] = total["classes"].get(error_class, 0) + int(count)
+    return [list(totals.values()) for totals in per_window]
+
+
 def shape_requests(rows: Rows, window_seconds: float) -> Series:
-    """error_rate (and by group and class), timeout_rate, rps, confidence_mean, low_confidence_rate."""
+    """error_rate (and by group and class), timeout_rate, rps, confidence_mean, low_confidence_rate from
+    the totals of one window (``window_rows``)."""
     series: Series = {name: [] for name in REQUEST_SIGNALS}
     for row in rows:
         requests = int(row["requests"])
@@ -74,7 +105,8 @@ def shape_requests(rows: Rows, window_seconds: float) -> Series:
             )
         confidences = int(row["confidence_count"])
         if confidences:
-            series["confidence_mean"].append(Sample(labels, float(row["confidence_mean"]), confidences))
+            mean = float(row["confidence_sum"]) / confidences
+            series["confidence_mean"].append(Sample(labels, mean, confidences))
             series["low_confidence_rate"].append(
                 Sample(labels, int(row["confidence_below"]) / confidences, confidences)
             )
@@ -100,10 +132,35 @@ def shape_latency(rows: Rows) -> Series:
     return series
 
 
-def shape_metric(rows: Rows, signal: str) -> Series:
-    """One value per row; a row's ``pod`` becomes a label when the signal has one (not ``queue_depth``)."""
-    samples = []
+def shape_metrics(rows: Rows) -> Series:
+    """queue_depth: the largest point per model and version; cpu_utilization, memory_utilization: per pod,
+    each metric's average over the window, the highest of the metrics; pod_restarts: per pod, the increase
+    of the cumulative restart count."""
+    queue: dict[Labels, float] = {}
+    per_pod: dict[str, dict[Labels, float]] = {
+        "cpu_utilization": {},
+        "memory_utilization": {},
+        "pod_restarts": {},
+    }
     for row in rows:
-        extra = {"pod": str(row["pod"])} if signal != "queue_depth" and signal != "service_up" else {}
-        samples.append(Sample(_labels(row, **extra), float(row["value"]), None))
-    return {signal: samples}
+        metric = str(row["metric"])
+        if metric == QUEUE_DEPTH_METRIC:
+            labels = Labels(_labels(row))
+            queue[labels] = max(queue.get(labels, -math.inf), float(row["maximum"]))
+            continue
+        labels = Labels(_labels(row, pod=str(row["pod"])))
+        if metric in RESTART_METRICS:
+            values = per_pod["pod_restarts"]
+            values[labels] = values.get(labels, 0.0) + float(row["increase"])
+        else:
+            values = per_pod["cpu_utilization" if metric in CPU_METRICS else "memory_utilization"]
+            values[labels] = max(values.get(labels, -math.inf), float(row["average"]))
+    series: Series = {"queue_depth": [Sample(labels, value) for labels, value in queue.items()]}
+    for name, values in per_pod.items():
+        series[name] = [Sample(labels, value) for labels, value in values.items()]
+    return series
+
+
+def shape_service_up(rows: Rows) -> Series:
+    """1 for a model that sent anything in the window, 0 for one seen only in the 24 h before."""
+    return {"service_up": [Sample(_labels(row), float(row["value"])) for row in rows]}

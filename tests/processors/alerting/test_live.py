@@ -6,19 +6,18 @@ from __future__ import annotations
 import pytest
 
 from processors.alerting.live import (
-    CPU_METRICS,
     FAMILIES,
     FAMILY_OF,
     LIVE_SIGNALS,
     latency_query,
-    queue_depth_query,
+    metrics_query,
     requests_query,
-    restarts_query,
     service_up_query,
     shape_latency,
-    shape_metric,
+    shape_metrics,
     shape_requests,
-    utilization_query,
+    shape_service_up,
+    window_rows,
 )
 from processors.alerting.signal_names import KNOWN_SIGNALS
 from processors.ml.signals.queries import Window
@@ -36,12 +35,10 @@ def test_every_live_signal_is_in_the_catalogue_and_in_one_family() -> None:
 @pytest.mark.parametrize(
     "query",
     [
-        requests_query(WINDOW, 0.42),
-        requests_query(WINDOW, 0.42, by_version=False),
+        requests_query(WINDOW.end_unix_nano, [WINDOW.start_unix_nano], 0.42),
+        requests_query(WINDOW.end_unix_nano, [WINDOW.start_unix_nano], 0.42, by_version=False),
         latency_query(WINDOW),
-        queue_depth_query(WINDOW),
-        utilization_query(WINDOW, CPU_METRICS),
-        restarts_query(WINDOW),
+        metrics_query(WINDOW),
         service_up_query(WINDOW),
     ],
 )
@@ -52,13 +49,39 @@ def test_window_bounds_travel_as_parameters(query) -> None:
     assert "{start_ns:Int64}" in query.sql and "{end_ns:Int64}" in query.sql
 
 
-def test_requests_scan_an_hour_around_the_window_and_baselines_drop_the_version() -> None:
-    query = requests_query(WINDOW, 0.5)
-    assert query.parameters["scan_start_ns"] == WINDOW.start_unix_nano - 3600 * 10**9
-    assert query.parameters["scan_end_ns"] == WINDOW.end_unix_nano + 3600 * 10**9
-    assert "'' AS version" in requests_query(WINDOW, 0.5, by_version=False).sql
+def test_requests_scan_five_minutes_around_the_windows_and_baselines_drop_the_version() -> None:
+    longer = WINDOW.end_unix_nano - 3600 * 10**9
+    query = requests_query(WINDOW.end_unix_nano, [WINDOW.start_unix_nano, longer], 0.5)
+    assert query.parameters["starts"] == [WINDOW.start_unix_nano, longer]  # latest first
+    assert query.parameters["start_ns"] == longer
+    assert query.parameters["scan_start_ns"] == longer - 300 * 10**9
+    assert query.parameters["scan_end_ns"] == WINDOW.end_unix_nano + 300 * 10**9
+    assert "'' AS version" in requests_query(WINDOW.end_unix_nano, [longer], 0.5, by_version=False).sql
     assert "'' AS version" in latency_query(WINDOW, by_version=False).sql
     assert "ModelVersion AS version" in latency_query(WINDOW).sql
+
+
+def test_window_rows_add_the_buckets_of_each_window() -> None:
+    rows = [
+        _row(bucket=0, requests=10, failures=1, classes=(["timeout"], [1]), confidence_sum=8.0),
+        _row(
+            bucket=1,
+            requests=30,
+            failures=6,
+            classes=(["timeout", "server_503"], [2, 4]),
+            confidence_sum=20.0,
+        ),
+        _row(model="other", bucket=1, requests=5, failures=0, classes=([], []), confidence_sum=1.0),
+    ]
+    short, long = window_rows(rows, 2)
+    assert [(r["model"], r["requests"], r["failures"], r["classes"]) for r in short] == [
+        ("fraud", 10, 1, {"timeout": 1})
+    ]
+    assert sorted((r["model"], r["requests"], r["failures"], r["classes"]) for r in long) == [
+        ("fraud", 40, 7, {"timeout": 3, "server_503": 4}),
+        ("other", 5, 0, {}),
+    ]
+    assert [r["confidence_sum"] for r in long if r["model"] == "fraud"] == [28.0]
 
 
 def _row(**values):
@@ -72,7 +95,7 @@ def _row(**values):
         "server_errors": 4,
         "classes": (["client_400", "server_503", "timeout"], [5, 4, 8]),
         "confidence_count": 180,
-        "confidence_mean": 0.81,
+        "confidence_sum": 0.81 * 180,
         "confidence_below": 27,
     }
     return {**base, **values}
@@ -93,14 +116,14 @@ def test_request_signals_are_shares_of_the_requests() -> None:
     assert one("error_rate_application") == ((17 - 5 - 4) / 200, 200)
     assert one("timeout_rate") == (3 / 200, 200)
     assert one("rps") == (200 / 300, 200)
-    assert one("confidence_mean") == (0.81, 180)
+    assert one("confidence_mean") == (pytest.approx(0.81), 180)
     assert one("low_confidence_rate") == (27 / 180, 180)
     classes = {s.labels["error_class"]: s.value for s in series["error_class_rate"]}
     assert classes == {"client_400": 5 / 200, "server_503": 4 / 200, "timeout": 8 / 200}
 
 
 def test_requests_without_confidences_give_no_confidence_signals() -> None:
-    series = shape_requests([_row(confidence_count=0, confidence_mean=None, confidence_below=0)], 60.0)
+    series = shape_requests([_row(confidence_count=0, confidence_sum=0, confidence_below=0)], 60.0)
     assert series["confidence_mean"] == [] and series["low_confidence_rate"] == []
     assert len(series["error_rate"]) == 1
 
@@ -130,11 +153,36 @@ def test_latency_is_in_milliseconds_per_stage() -> None:
     assert [s.value for s in series["latency_p999"]] == [5.0, 0.9]
 
 
-def test_metric_rows_carry_a_pod_label_except_queue_depth_and_service_up() -> None:
-    row = {"model": "m", "version": "", "pod": "m-7d9f", "value": 0.93}
-    (cpu,) = shape_metric([row], "cpu_utilization")["cpu_utilization"]
-    assert dict(cpu.labels) == {"model": "m", "version": "", "pod": "m-7d9f"} and cpu.samples is None
-    (queue,) = shape_metric([{**row, "pod": ""}], "queue_depth")["queue_depth"]
-    assert dict(queue.labels) == {"model": "m", "version": ""}
-    (up,) = shape_metric([{**row, "pod": "", "value": 0.0}], "service_up")["service_up"]
+def test_metrics_give_queue_depth_per_model_and_infrastructure_per_pod() -> None:
+    def row(metric: str, pod: str, average: float, maximum: float, increase: float) -> dict:
+        return {
+            "model": "m",
+            "version": "",
+            "pod": pod,
+            "metric": metric,
+            "average": average,
+            "maximum": maximum,
+            "increase": increase,
+        }
+
+    series = shape_metrics(
+        [
+            row("ml.queue.depth", "a", 3.0, 12.0, 9.0),
+            row("ml.queue.depth", "b", 2.0, 30.0, 0.0),
+            row("k8s.pod.cpu_limit_utilization", "a", 0.7, 0.99, 0.3),
+            row("process.cpu.utilization", "a", 0.8, 0.9, 0.1),
+            row("k8s.pod.memory_limit_utilization", "b", 0.5, 0.6, 0.1),
+            row("k8s.container.restarts", "a", 4.0, 6.0, 3.0),
+        ]
+    )
+
+    def values(name: str) -> dict:
+        return {tuple(sorted(s.labels.items())): (s.value, s.samples) for s in series[name]}
+
+    model = (("model", "m"), ("version", ""))
+    assert values("queue_depth") == {model: (30.0, None)}  # the largest point of any pod
+    assert values("cpu_utilization") == {(("model", "m"), ("pod", "a"), ("version", "")): (0.8, None)}
+    assert values("memory_utilization") == {(("model", "m"), ("pod", "b"), ("version", "")): (0.5, None)}
+    assert values("pod_restarts") == {(("model", "m"), ("pod", "a"), ("version", "")): (3.0, None)}
+    (up,) = shape_service_up([{"model": "m", "version": "", "pod": "", "value": 0.0}])["service_up"]
     assert dict(up.labels) == {"model": "m", "version": ""} and up.value == 0.0
