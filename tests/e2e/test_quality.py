@@ -257,3 +257,36 @@ def test_received_at_is_filled_for_rows_from_log_records(gateways):
     )
     assert (source, amount) == ("log", 5.0)
     assert sent // 10**6 <= received_ms <= time.time_ns() // 10**6
+
+
+def test_quality_signals_drive_alert_rules(gateways, tmp_path):
+    quality_rules = tmp_path / "fraud-detector.yaml"
+    quality_rules.write_text(RULES, encoding="utf-8")
+    alert_rules = tmp_path / "alerts.yaml"
+    alert_rules.write_text(
+        "- alert: LowCompleteness\n  expr: completeness < 0.95\n  severity: P2\n"
+        '- alert: OutOfRange\n  expr: quality_violations{rule="min"} > 0\n  severity: P3\n'
+        "- alert: Late\n  expr: timeliness_seconds > 3600\n  severity: P3\n"
+    )
+    gateway = gateways.start(
+        f"quality.rule_files=[{quality_rules}]",
+        "quality.interval=1m",
+        f"alerting.rule_files=[{alert_rules}]",
+        "alerting.evaluation_delay=0s",
+        clock=FakeClock(time.time_ns() + 120 * 10**9),
+        run_tasks=False,
+    )
+    events = []
+    gateway.notifiers.append(events.append)
+    gateway.open_client().command(
+        "CREATE TABLE merchants (merchant_id String) ENGINE = MergeTree ORDER BY tuple()"
+    )
+    _send(gateway)
+    gateways.rows("SELECT 1")
+    assert gateway.task("quality").run_once(), gateway.task("quality").last_error
+    assert gateway.task("alerts").run_once(), gateway.task("alerts").last_error
+    assert {event.kind for event in events} == {"firing"}
+    # completeness 28/30 < 0.95 and one amount below min fire; the p95 delay (~10 min) does not
+    assert {event.rule.rsplit("/", 1)[-1] for event in events} == {"LowCompleteness", "OutOfRange"}
+    out_of_range = next(event for event in events if event.labels.get("rule") == "min")
+    assert out_of_range.labels["field"] == "amount" and out_of_range.category == "quality"
