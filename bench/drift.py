@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -196,6 +197,8 @@ def run_case(case: str, repeat: int) -> dict:
     else:
         result = clickhouse_case(1_000_000, repeat)
     result["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    # the machine is shared: other work running at the same time slows every case down
+    result["load_average_after"] = [round(value, 2) for value in os.getloadavg()]
     result["target_seconds"] = TARGETS_SECONDS[case]
     result["target_met"] = result["report_seconds"]["median"] <= TARGETS_SECONDS[case]
     return result
@@ -216,6 +219,7 @@ def main() -> int:
     started = datetime.now(timezone.utc)
     results = {}
     for case in args.cases:
+        load_before = [round(value, 2) for value in os.getloadavg()]
         completed = subprocess.run(
             [sys.executable, __file__, "--child", case, "--repeat", str(args.repeat)],
             check=True,
@@ -223,7 +227,9 @@ def main() -> int:
             text=True,
             cwd=ROOT,
         )
-        results[case] = json.loads(completed.stdout.strip().splitlines()[-1])
+        results[case] = json.loads(completed.stdout.strip().splitlines()[-1]) | {
+            "load_average_before": load_before
+        }
         print(case, json.dumps(results[case]), file=sys.stderr)
     document = {
         "benchmark": "drift",
