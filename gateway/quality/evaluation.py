@@ -30,11 +30,11 @@ from processors.quality import (
     QualityRules,
     Record,
     SampleMasking,
-    dashboard,
     load_quality_rules,
     measure_quality,
 )
 from processors.quality import queries as sql
+from processors.quality.signals import quality_points
 
 log = logging.getLogger(__name__)
 
@@ -166,7 +166,7 @@ class QualityEvaluator:
             samples_per_rule=quality.samples_per_rule,
             masking=masking,
         )
-        points = tuple(self.points(rules.model, measurement, start, end, reference_errors))
+        points = quality_points(rules.model, measurement, self.targets, (start, end), reference_errors)
         write_points(self.client, SERIES_TABLE, points, evaluated_at)
         self.write_violations(rules.model, measurement, start, end, evaluated_at)
         return ModelResult(rules, start, end, measurement, points)
@@ -206,40 +206,6 @@ class QualityEvaluator:
             Record({**categorical, **numeric}, event_ns, received_ms * 1_000_000, key, version)
             for event_ns, received_ms, key, version, numeric, categorical in result.result_rows
         ]
-
-    def points(
-        self, model: str, measurement: QualityMeasurement, start: int, end: int, reference_errors: dict
-    ) -> Iterable[SignalPoint]:
-        for line in dashboard(measurement, self.targets):
-            details: dict[str, Any] = {
-                "metric": line.metric,
-                "status": line.status,
-                "target": line.target.target,
-                "critical": line.target.critical,
-                "passed": line.passed,
-                "total": line.total,
-                "records": measurement.records,
-            }
-            if line.metric == "accuracy" and reference_errors:
-                details["reference_errors"] = reference_errors
-            yield SignalPoint(line.signal, model, "", line.value, start, end, {}, line.total, details)
-        timely = measurement.timeliness
-        yield SignalPoint(
-            "timeliness_share",
-            model,
-            "",
-            timely.share.value,
-            start,
-            end,
-            {},
-            timely.total,
-            {"max_delay_seconds": timely.max_delay_seconds, "within": timely.within},
-        )
-        for violation in measurement.violations:
-            labels = {"rule": violation.rule, "field": violation.field}
-            yield SignalPoint(
-                "quality_violations", model, "", violation.count, start, end, labels, violation.checked
-            )
 
     def write_violations(
         self, model: str, measurement: QualityMeasurement, start: int, end: int, evaluated_at: int
