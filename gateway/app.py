@@ -25,8 +25,8 @@ import processors.drift.tables as drift_tables
 import processors.feedback as feedback_tables
 import processors.ml.tables as ml_tables
 import processors.otlp_tables as otlp_tables
-import processors.quality as quality_tables
 import processors.performance as performance_tables
+import processors.quality as quality_tables
 from gateway import __version__
 from gateway.alerting.evaluator import register_alerting
 from gateway.alerting.notifier import register_notifications
@@ -36,8 +36,8 @@ from gateway.drift.evaluation import register_drift
 from gateway.feedback import register_feedback
 from gateway.ingest.spool import Spool
 from gateway.ingest.writer import SignalWriter
-from gateway.quality import register_quality
 from gateway.performance import register_performance
+from gateway.quality import register_quality
 from gateway.query import QueryService, readonly_settings
 from gateway.receivers.api_routes import ApiRoutes
 from gateway.receivers.export import ExportService

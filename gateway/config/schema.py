@@ -24,8 +24,8 @@ from gateway.config.drift_schema import DriftConfig
 from gateway.config.feedback_schema import FeedbackConfig
 from gateway.config.ml_schema import MlConfig
 from gateway.config.notifications_schema import NotificationsConfig
-from gateway.config.quality_schema import QualityConfig
 from gateway.config.performance_schema import PerformanceConfig
+from gateway.config.quality_schema import QualityConfig
 
 KiB = 1024
 MiB = 1024 * KiB
