@@ -31,7 +31,7 @@ from gateway.alerting.alert_store import (
     record_transitions,
     save_states,
 )
-from gateway.alerting.signal_source import BaselineCache, SignalCycle
+from gateway.alerting.signal_source import BaselineCache, RequestCache, SignalCycle
 from gateway.alerting.silence_service import register_silence_routes
 from gateway.config.alerting_schema import AlertingConfig
 from gateway.scheduling import PeriodicTask
@@ -157,6 +157,7 @@ class AlertEvaluator:
         self.notifiers = notifiers
         self.low_confidence = low_confidence
         self.baselines = BaselineCache(config.baseline_refresh, config.baseline_window)
+        self.requests = RequestCache()
         self.states: dict[str, RuleState] = {rule.id: RuleState(rule.id) for rule in self.rules}
         self.escalated: dict[str, dict[str, str]] = {rule.id: {} for rule in self.rules}
         self.errors: dict[str, str] = {}  # rule id -> the error of its last evaluation
@@ -185,6 +186,7 @@ class AlertEvaluator:
             staleness=self.config.stored_signal_staleness,
             baselines=self.baselines,
             windows=[rule.rule.window for rule in self.rules],
+            requests=self.requests,
         )
         transitions: list[tuple[LoadedRule, Any]] = []
         for rule in self.rules:

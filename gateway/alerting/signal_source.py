@@ -44,21 +44,41 @@ def _rows(client: Any, query: Query) -> list[dict[str, Any]]:
     return list(client.query(query.sql, parameters=dict(query.parameters)).named_results())
 
 
+class RequestCache:
+    """The request totals of final minutes, kept across cycles so long windows are not re-read
+    (``processors.alerting.live.buckets``)."""
+
+    def __init__(self) -> None:
+        self.minutes: dict[int, live.Totals] = {}
+
+    def update(self, plan: live.RequestPlan, filled: dict[int, live.Totals]) -> dict[int, live.Totals]:
+        self.minutes.update(filled)
+        oldest = min(plan.starts)
+        for minute in [m for m in self.minutes if m + live.MINUTE <= oldest or m >= plan.final_before]:
+            del self.minutes[minute]
+        return self.minutes
+
+
 def fetch_requests(
-    client: Any, windows: Sequence[Window], low_confidence: float, by_version: bool = True
+    client: Any,
+    windows: Sequence[Window],
+    low_confidence: float,
+    by_version: bool = True,
+    cache: RequestCache | None = None,
 ) -> dict[Window, Series]:
-    """The request signals of several windows with one end, in one query (their counts add up)."""
-    ordered = sorted(windows, key=lambda window: window.seconds)
-    end = ordered[0].end_unix_nano
-    assert all(window.end_unix_nano == end for window in ordered)
-    query = live.requests_query(
-        end, [w.start_unix_nano for w in ordered], low_confidence, by_version=by_version
+    """The request signals of several windows with one end, in one query (their counts add up); with a
+    ``cache``, final minutes already counted are not read again."""
+    end = windows[0].end_unix_nano
+    assert all(window.end_unix_nano == end for window in windows)
+    slack = _ns(live.REQUEST_SCAN_SLACK)
+    plan = live.plan_requests(
+        end, [w.start_unix_nano for w in windows], None if cache is None else cache.minutes, slack
     )
-    totals = live.window_rows(_rows(client, query), len(ordered))
-    return {
-        window: live.shape_requests(rows, window.seconds)
-        for window, rows in zip(ordered, totals, strict=True)
-    }
+    query = live.requests_query(plan.boundaries, plan.ranges, low_confidence, by_version=by_version)
+    segments = live.segment_totals(_rows(client, query))
+    minutes = {} if cache is None else cache.update(plan, live.minute_totals(plan, segments))
+    totals = live.window_totals(plan, segments, minutes)
+    return {window: live.shape_requests(totals[window.start_unix_nano], window.seconds) for window in windows}
 
 
 def fetch_family(
@@ -123,6 +143,7 @@ class SignalCycle:
         staleness: timedelta,
         baselines: BaselineCache,
         windows: Sequence[timedelta] = (),
+        requests: RequestCache | None = None,
     ) -> None:
         self.client = client
         self.end_ns = now_unix_nano - _ns(delay)
@@ -132,6 +153,7 @@ class SignalCycle:
         self.staleness = staleness
         self.baselines = baselines
         self.windows = sorted(set(windows))  # every rule window: the request family reads them in one query
+        self.requests = requests
         self._families: dict[tuple[str, int], Series | Exception] = {}
         self._stored: Series | None = None
         self.queries = 0  # family and stored-signal queries run (for the benchmark and tests)
@@ -158,7 +180,8 @@ class SignalCycle:
 
     def _fetch_requests(self, window: Window) -> None:
         windows = {Window.ending(self.end_ns, length) for length in self.windows} | {window}
-        for each, series in fetch_requests(self.client, list(windows), self.low_confidence).items():
+        found = fetch_requests(self.client, list(windows), self.low_confidence, cache=self.requests)
+        for each, series in found.items():
             self._families[("requests", each.start_unix_nano)] = series
 
     def stored_series(self, name: str) -> list[Sample]:

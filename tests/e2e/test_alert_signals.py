@@ -21,7 +21,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
 from examples.model_service import ModelService
-from gateway.alerting.signal_source import BaselineCache, SignalCycle
+from gateway.alerting.signal_source import BaselineCache, RequestCache, SignalCycle
 from processors.ml.signals import SignalsRequest, Window, build_queries, shape_signals
 from tests.e2e.conftest import GatewayFactory, grpc_endpoint
 
@@ -126,6 +126,35 @@ def cycle(gateways: GatewayFactory):
         baselines=BaselineCache(timedelta(hours=1), timedelta(days=7)),
     )
     return signal_cycle, client, evaluated_at, durations
+
+
+def test_cached_minutes_give_the_numbers_of_one_pass(cycle):
+    signal_cycle, client, evaluated_at, _ = cycle
+    windows = (timedelta(minutes=2), timedelta(minutes=5), timedelta(minutes=15))
+    cache = RequestCache()
+
+    def cycle_at(end: int, requests: RequestCache | None) -> SignalCycle:
+        return SignalCycle(
+            client,
+            end,
+            delay=timedelta(0),
+            low_confidence=0.5,
+            fixed_baselines={},
+            staleness=timedelta(hours=2),
+            baselines=signal_cycle.baselines,
+            windows=windows,
+            requests=requests,
+        )
+
+    for offset in (-150, -61, -1, 0):  # seconds before the evaluation: the cache fills, then serves
+        cached = cycle_at(evaluated_at + offset * SECOND, cache)
+        fresh = cycle_at(evaluated_at + offset * SECOND, None)
+        for window in windows:
+            for name in ("error_rate", "rps", "error_class_rate", "confidence_mean", "low_confidence_rate"):
+                expected = _values(fresh.source(window), name)
+                assert _values(cached.source(window), name) == pytest.approx(expected), (offset, window, name)
+    assert cache.minutes  # minutes were counted once and reused
+    assert len(_values(cycle_at(evaluated_at, cache).source(timedelta(minutes=5)), "error_rate")) == 3
 
 
 def _values(source, name: str) -> dict[tuple, float]:

@@ -5,9 +5,19 @@ Reads: nothing (pure). Writes: nothing. ``queries`` builds one parameterised que
 runs them once per evaluation cycle. Definitions: docs/alert-rules.md ("Signals").
 """
 
+from processors.alerting.live.buckets import (
+    MINUTE,
+    RequestPlan,
+    Totals,
+    minute_totals,
+    plan_requests,
+    segment_totals,
+    window_totals,
+)
 from processors.alerting.live.queries import (
     CPU_METRICS,
     MEMORY_METRICS,
+    REQUEST_SCAN_SLACK,
     RESTART_METRICS,
     latency_query,
     metrics_query,
@@ -24,7 +34,6 @@ from processors.alerting.live.shape import (
     shape_metrics,
     shape_requests,
     shape_service_up,
-    window_rows,
 )
 
 __all__ = [
@@ -34,15 +43,22 @@ __all__ = [
     "LATENCY_SIGNALS",
     "LIVE_SIGNALS",
     "MEMORY_METRICS",
+    "MINUTE",
+    "REQUEST_SCAN_SLACK",
     "REQUEST_SIGNALS",
     "RESTART_METRICS",
+    "RequestPlan",
+    "Totals",
     "latency_query",
     "metrics_query",
+    "minute_totals",
+    "plan_requests",
     "requests_query",
+    "segment_totals",
     "service_up_query",
     "shape_latency",
     "shape_metrics",
     "shape_requests",
     "shape_service_up",
-    "window_rows",
+    "window_totals",
 ]

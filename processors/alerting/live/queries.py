@@ -68,18 +68,22 @@ def _version(by_version: bool, expression: str) -> str:
 
 
 def requests_query(
-    end_unix_nano: int, starts_unix_nano: Sequence[int], low_confidence: float, *, by_version: bool = True
+    boundaries: Sequence[int],
+    ranges: Sequence[tuple[int, int]],
+    low_confidence: float,
+    *,
+    by_version: bool = True,
 ) -> Query:
-    """Requests, failures by group and class, timeouts and confidences per model (and version), for several
-    windows ending at ``end_unix_nano`` in one pass.
+    """Requests, failures by group and class, timeouts and confidences per model (and version) and segment.
 
-    The counts are additive, so each request is counted once, in ``bucket`` = how many window starts lie
-    after its start (0: inside every window; ``shape.window_rows`` adds the buckets of each window up).
+    A request counts when its start lies in one of ``ranges`` (half-open, ns); its segment is the index of
+    the last of the sorted ``boundaries`` at or before its start (``buckets.plan_requests`` makes both).
+    The counts are additive, so the segments of a window add up to the window.
     """
-    starts = sorted(starts_unix_nano, reverse=True)
+    slack = _ns(REQUEST_SCAN_SLACK)
     sql = f"""
 SELECT model, {_version(by_version, "version_")},
-       arrayCount(x -> toUnixTimestamp64Nano(request_start) < x, {{starts:Array(Int64)}}) AS bucket,
+       arrayCount(x -> x <= start_ns, {{boundaries:Array(Int64)}}) - 1 AS segment,
        count() AS requests, countIf(failed) AS failures,
        countIf(error_class = 'timeout') AS timeouts,
        countIf(failed AND startsWith(error_class, 'client_')) AS client_errors,
@@ -89,25 +93,26 @@ SELECT model, {_version(by_version, "version_")},
        countIf(confidence < {{low_confidence:Float64}}) AS confidence_below
 FROM (
     SELECT any(ModelName) AS model, ifNull(any(ModelVersion), '') AS version_,
-           min(RequestStart) AS request_start, max(ErrorCandidate) AS candidate,
+           toUnixTimestamp64Nano(min(RequestStart)) AS start_ns, max(ErrorCandidate) AS candidate,
            candidate.1 > 0 AS failed, candidate.2 AS error_class,
            any(Confidence) AS raw_confidence,
            if(raw_confidence BETWEEN 0 AND 1, raw_confidence, NULL) AS confidence
     FROM ml_requests
     WHERE {_between("Start", "scan_start_ns", "scan_end_ns")}
+      AND arrayExists(r -> toUnixTimestamp64Nano(Start) BETWEEN r.1 - {slack} AND r.2 + {slack},
+                      {{ranges:Array(Tuple(Int64, Int64))}})
     GROUP BY TraceId
-    HAVING model IS NOT NULL AND {_between("request_start")}
+    HAVING model IS NOT NULL
+       AND arrayExists(r -> start_ns >= r.1 AND start_ns < r.2, {{ranges:Array(Tuple(Int64, Int64))}})
 )
-GROUP BY model, version, bucket"""
-    slack = _ns(REQUEST_SCAN_SLACK)
+GROUP BY model, version, segment"""
     return Query(
         sql.strip(),
         {
-            "start_ns": starts[-1],
-            "end_ns": end_unix_nano,
-            "starts": starts,
-            "scan_start_ns": starts[-1] - slack,
-            "scan_end_ns": end_unix_nano + slack,
+            "boundaries": list(boundaries),
+            "ranges": [tuple(item) for item in ranges],
+            "scan_start_ns": min(lo for lo, _ in ranges) - slack,
+            "scan_end_ns": max(hi for _, hi in ranges) + slack,
             "low_confidence": low_confidence,
         },
     )

@@ -49,38 +49,9 @@ def _labels(row: Mapping[str, Any], **extra: str) -> dict[str, str]:
     return {"model": str(row["model"]), "version": str(row["version"] or ""), **extra}
 
 
-_ADDITIVE = (
-    "requests",
-    "failures",
-    "timeouts",
-    "client_errors",
-    "server_errors",
-    "confidence_count",
-    "confidence_sum",
-    "confidence_below",
-)
-
-
-def window_rows(rows: Rows, windows: int) -> list[list[dict[str, Any]]]:
-    """The rows of ``requests_query`` (one per model, version and bucket) added up per window: window
-    ``i`` (0 the shortest) holds the buckets ``0..i``."""
-    per_window: list[dict[tuple[str, str], dict[str, Any]]] = [{} for _ in range(windows)]
-    for row in rows:
-        key = (str(row["model"]), str(row["version"] or ""))
-        for index in range(int(row["bucket"]), windows):
-            total = per_window[index].setdefault(
-                key, {"model": key[0], "version": key[1], "classes": {}, **dict.fromkeys(_ADDITIVE, 0)}
-            )
-            for name in _ADDITIVE:
-                total[name] += row[name] or 0
-            for error_class, count in _classes(row["classes"]):
-                total["classes"][error_class] = total["classes"].get(error_class, 0) + int(count)
-    return [list(totals.values()) for totals in per_window]
-
-
 def shape_requests(rows: Rows, window_seconds: float) -> Series:
     """error_rate (and by group and class), timeout_rate, rps, confidence_mean, low_confidence_rate from
-    the totals of one window (``window_rows``)."""
+    the totals of one window (``buckets.window_totals``)."""
     series: Series = {name: [] for name in REQUEST_SIGNALS}
     for row in rows:
         requests = int(row["requests"])

@@ -17,7 +17,6 @@ from processors.alerting.live import (
     shape_metrics,
     shape_requests,
     shape_service_up,
-    window_rows,
 )
 from processors.alerting.signal_names import KNOWN_SIGNALS
 from processors.ml.signals.queries import Window
@@ -35,8 +34,6 @@ def test_every_live_signal_is_in_the_catalogue_and_in_one_family() -> None:
 @pytest.mark.parametrize(
     "query",
     [
-        requests_query(WINDOW.end_unix_nano, [WINDOW.start_unix_nano], 0.42),
-        requests_query(WINDOW.end_unix_nano, [WINDOW.start_unix_nano], 0.42, by_version=False),
         latency_query(WINDOW),
         metrics_query(WINDOW),
         service_up_query(WINDOW),
@@ -49,39 +46,19 @@ def test_window_bounds_travel_as_parameters(query) -> None:
     assert "{start_ns:Int64}" in query.sql and "{end_ns:Int64}" in query.sql
 
 
-def test_requests_scan_five_minutes_around_the_windows_and_baselines_drop_the_version() -> None:
-    longer = WINDOW.end_unix_nano - 3600 * 10**9
-    query = requests_query(WINDOW.end_unix_nano, [WINDOW.start_unix_nano, longer], 0.5)
-    assert query.parameters["starts"] == [WINDOW.start_unix_nano, longer]  # latest first
-    assert query.parameters["start_ns"] == longer
-    assert query.parameters["scan_start_ns"] == longer - 300 * 10**9
-    assert query.parameters["scan_end_ns"] == WINDOW.end_unix_nano + 300 * 10**9
-    assert "'' AS version" in requests_query(WINDOW.end_unix_nano, [longer], 0.5, by_version=False).sql
+def test_requests_are_read_in_ranges_with_five_minutes_of_slack_and_baselines_drop_the_version() -> None:
+    start, end = WINDOW.start_unix_nano, WINDOW.end_unix_nano
+    ranges = [(start, start + 60 * 10**9), (end - 10**9, end + 1)]
+    query = requests_query([start, end + 1], ranges, 0.42)
+    assert str(start) not in query.sql and "0.42" not in query.sql
+    assert query.parameters["ranges"] == ranges
+    assert query.parameters["boundaries"] == [start, end + 1]
+    assert query.parameters["low_confidence"] == 0.42
+    assert query.parameters["scan_start_ns"] == start - 300 * 10**9
+    assert query.parameters["scan_end_ns"] == end + 1 + 300 * 10**9
+    assert "'' AS version" in requests_query([1, 2], [(1, 2)], 0.5, by_version=False).sql
     assert "'' AS version" in latency_query(WINDOW, by_version=False).sql
     assert "ModelVersion AS version" in latency_query(WINDOW).sql
-
-
-def test_window_rows_add_the_buckets_of_each_window() -> None:
-    rows = [
-        _row(bucket=0, requests=10, failures=1, classes=(["timeout"], [1]), confidence_sum=8.0),
-        _row(
-            bucket=1,
-            requests=30,
-            failures=6,
-            classes=(["timeout", "server_503"], [2, 4]),
-            confidence_sum=20.0,
-        ),
-        _row(model="other", bucket=1, requests=5, failures=0, classes=([], []), confidence_sum=1.0),
-    ]
-    short, long = window_rows(rows, 2)
-    assert [(r["model"], r["requests"], r["failures"], r["classes"]) for r in short] == [
-        ("fraud", 10, 1, {"timeout": 1})
-    ]
-    assert sorted((r["model"], r["requests"], r["failures"], r["classes"]) for r in long) == [
-        ("fraud", 40, 7, {"timeout": 3, "server_503": 4}),
-        ("other", 5, 0, {}),
-    ]
-    assert [r["confidence_sum"] for r in long if r["model"] == "fraud"] == [28.0]
 
 
 def _row(**values):
