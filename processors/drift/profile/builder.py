@@ -1,231 +1,37 @@
-"""Baseline profiles: per-column summaries of a reference dataset, stored and later compared for drift.
+"""Building profiles: one column chunk by chunk (``ProfileBuilder``), a whole column, a model's outputs.
 
-Reads: column values passed in (sequences or arrays), one-shot or in chunks. Writes: nothing; every
-result is a frozen dataclass with a JSON-safe ``to_dict``/``from_dict`` round trip. Config: none;
-``bins``, ``top_k``, ``reservoir_size``, ``seed`` and ``exact_limit`` are explicit parameters.
-
-Missing values are ``None``, float NaN and ``""``; numeric values that are not finite (inf) are
-missing too, as in ``processors.drift.stats``. ``count`` is the number of values including missing.
-``std`` is the population standard deviation (ddof=0). Quantiles use numpy's default (linear) method.
-Categories are labelled by ``category_label`` (``str(value)``, booleans as ``"true"``/``"false"``) so
-a profile is JSON-safe; map current data with the same function before comparing.
-
-Streaming (``ProfileBuilder``): count, missing, min, max, categories and the reservoir are exact and
-equal to the one-shot profile; mean and std are merged per chunk (Chan et al.), equal to the one-shot
-values up to floating-point rounding. Quantiles, PSI edges and bin shares come from all non-missing
-values while their number is at most ``exact_limit``; past it they come from the reservoir sample and
-are approximations (``NumericSummary.exact`` is False).
+Reads: column values passed in. Writes: nothing (pure). Config: none (every option is a parameter).
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
-from datetime import date, datetime, timezone
-from enum import Enum
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 
+from processors.drift.profile.summaries import (
+    CategorySummary,
+    FeatureProfile,
+    Moments,
+    NumericSummary,
+    PredictionProfile,
+)
+from processors.drift.profile.values import (
+    QUANTILE_PROBABILITIES,
+    FeatureType,
+    _is_boolean,
+    _to_epoch,
+    _to_float,
+    category_label,
+    detect_type,
+    is_missing,
+)
 from processors.drift.stats import bin_counts, quantile_bin_edges
 
-QUANTILE_PROBABILITIES: tuple[float, ...] = (0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99)
-OTHER_CATEGORY = "__other__"
-# Free text: at least this share of distinct values and this mean length (characters).
-TEXT_MIN_DISTINCT_RATIO = 0.5
-TEXT_MIN_MEAN_LENGTH = 20.0
 DEFAULT_EXACT_LIMIT = 100_000
-
-
-class FeatureType(str, Enum):
-    """The kind of a column, which decides how it is summarised."""
-
-    NUMERIC = "numeric"
-    CATEGORICAL = "categorical"
-    BOOLEAN = "boolean"
-    DATETIME = "datetime"
-    TEXT = "text"
-
-
-def is_missing(value: Any) -> bool:
-    """``None``, float NaN and the empty string are missing."""
-    if value is None:
-        return True
-    if isinstance(value, str):
-        return value == ""
-    return isinstance(value, (float, np.floating)) and math.isnan(value)
-
-
-def category_label(value: Any) -> str:
-    """The label a category is counted under: ``str(value)``; booleans as ``"true"``/``"false"``."""
-    if isinstance(value, (bool, np.bool_)):
-        return "true" if value else "false"
-    return str(value)
-
-
-def _is_boolean(value: Any) -> bool:
-    if isinstance(value, (bool, np.bool_)):
-        return True
-    if isinstance(value, (int, np.integer)):
-        return value in (0, 1)
-    return isinstance(value, str) and value.lower() in ("true", "false")
-
-
-def _to_float(value: Any) -> float:
-    """``value`` as a float; inf and NaN become NaN (missing). Raises ValueError if it is not a number."""
-    if isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"boolean {value!r} is not a number")
-    number = float(value)
-    return number if math.isfinite(number) else math.nan
-
-
-def _to_epoch(value: Any) -> float:
-    """Seconds since the epoch of an ISO 8601 string or datetime/date; naive times are taken as UTC."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    elif isinstance(value, date) and not isinstance(value, datetime):
-        value = datetime(value.year, value.month, value.day)
-    if not isinstance(value, datetime):
-        raise ValueError(f"{value!r} is not a datetime")
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.timestamp()
-
-
-def _parses(convert: Any, values: Sequence[Any]) -> bool:
-    try:
-        for value in values:
-            convert(value)
-    except (TypeError, ValueError, OverflowError):
-        return False
-    return True
-
-
-def detect_type(values: Iterable[Any]) -> FeatureType:
-    """The type of a column from its non-missing values, checked in this order.
-
-    boolean: every value is a bool, the integer 0 or 1, or the string "true"/"false" (any case).
-    numeric: every value parses with ``float`` (strings included); inf counts as missing later.
-    datetime: every value is a datetime/date or a string ``datetime.fromisoformat`` accepts.
-    text: every value is a string, at least ``TEXT_MIN_DISTINCT_RATIO`` of them are distinct and
-    their mean length is at least ``TEXT_MIN_MEAN_LENGTH`` characters.
-    categorical: anything else, including a column with no non-missing values.
-    """
-    present = [value for value in values if not is_missing(value)]
-    if not present:
-        return FeatureType.CATEGORICAL
-    if all(_is_boolean(value) for value in present):
-        return FeatureType.BOOLEAN
-    if _parses(_to_float, present):
-        return FeatureType.NUMERIC
-    if _parses(_to_epoch, present):
-        return FeatureType.DATETIME
-    if all(isinstance(value, str) for value in present):
-        distinct_ratio = len(set(present)) / len(present)
-        mean_length = sum(len(value) for value in present) / len(present)
-        if distinct_ratio >= TEXT_MIN_DISTINCT_RATIO and mean_length >= TEXT_MIN_MEAN_LENGTH:
-            return FeatureType.TEXT
-    return FeatureType.CATEGORICAL
-
-
-@dataclass(frozen=True)
-class Moments:
-    """Count, mean, population std (ddof=0), min and max of the non-missing values."""
-
-    count: int
-    mean: float
-    std: float
-    min: float
-    max: float
-
-
-@dataclass(frozen=True)
-class NumericSummary:
-    """Moments plus quantiles at ``QUANTILE_PROBABILITIES``, PSI bin edges and the shares per bin.
-
-    ``exact`` is False when quantiles, edges and shares were computed from the reservoir sample.
-    """
-
-    moments: Moments
-    quantiles: tuple[float, ...]
-    bin_edges: tuple[float, ...]
-    bin_shares: tuple[float, ...]
-    exact: bool
-
-
-@dataclass(frozen=True)
-class CategorySummary:
-    """The ``top_k`` most frequent categories (count descending, then label) and the rest as other."""
-
-    distinct: int
-    top: tuple[tuple[str, int], ...]
-    other: int
-
-    @property
-    def shares(self) -> dict[str, float]:
-        """Share per top category plus ``OTHER_CATEGORY`` when anything fell outside the top."""
-        total = sum(count for _, count in self.top) + self.other
-        result = {label: count / total for label, count in self.top}
-        if self.other:
-            result[OTHER_CATEGORY] = self.other / total
-        return result
-
-
-@dataclass(frozen=True)
-class FeatureProfile:
-    """One column of the baseline. Sections that do not apply to its type are None."""
-
-    name: str
-    feature_type: FeatureType
-    count: int
-    missing: int
-    numeric: NumericSummary | None
-    categories: CategorySummary | None
-    text_length: Moments | None
-    reservoir: tuple[float | str, ...]
-
-    @property
-    def missing_rate(self) -> float:
-        return self.missing / self.count if self.count else 0.0
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-safe dict; ``from_dict`` rebuilds an equal profile."""
-        result = asdict(self)
-        result["feature_type"] = self.feature_type.value
-        result["missing_rate"] = self.missing_rate
-        return result
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> FeatureProfile:
-        numeric = data["numeric"]
-        categories = data["categories"]
-        text_length = data["text_length"]
-        return cls(
-            name=data["name"],
-            feature_type=FeatureType(data["feature_type"]),
-            count=int(data["count"]),
-            missing=int(data["missing"]),
-            numeric=None
-            if numeric is None
-            else NumericSummary(
-                moments=Moments(**numeric["moments"]),
-                quantiles=tuple(numeric["quantiles"]),
-                bin_edges=tuple(numeric["bin_edges"]),
-                bin_shares=tuple(numeric["bin_shares"]),
-                exact=bool(numeric["exact"]),
-            ),
-            categories=None
-            if categories is None
-            else CategorySummary(
-                distinct=int(categories["distinct"]),
-                top=tuple((str(label), int(count)) for label, count in categories["top"]),
-                other=int(categories["other"]),
-            ),
-            text_length=None if text_length is None else Moments(**text_length),
-            reservoir=tuple(data["reservoir"]),
-        )
 
 
 class ProfileBuilder:
@@ -433,34 +239,6 @@ def profile_column(
         exact_limit=None,
     )
     return builder.add(values).build()
-
-
-@dataclass(frozen=True)
-class PredictionProfile:
-    """Baseline of a model's outputs: predicted classes, predicted values and confidences."""
-
-    classes: FeatureProfile | None
-    values: FeatureProfile | None
-    confidence: FeatureProfile | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            key: None if profile is None else profile.to_dict()
-            for key, profile in (
-                ("classes", self.classes),
-                ("values", self.values),
-                ("confidence", self.confidence),
-            )
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> PredictionProfile:
-        return cls(
-            **{
-                key: None if data[key] is None else FeatureProfile.from_dict(data[key])
-                for key in ("classes", "values", "confidence")
-            }
-        )
 
 
 def profile_predictions(
