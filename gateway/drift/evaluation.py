@@ -132,7 +132,7 @@ class DriftEvaluation:
 def register_drift(gateway: Any) -> None:
     """Add the "drift" task (when ``drift.enabled``) and the baseline routes to ``gateway``."""
     config: Config = gateway.config
-    client = gateway.open_client()
+    client = gateway.open_client()  # the routes' (HTTP threads); the task has its own
 
     def create(request: ApiRequest) -> ApiResponse:
         try:
@@ -160,7 +160,7 @@ def register_drift(gateway: Any) -> None:
     gateway.api.register("POST", "/api/v1/baselines", create)
     gateway.api.register("POST", "/api/v1/baselines/activate", activate)
     if config.drift.enabled:
-        evaluation = DriftEvaluation(client, config)
+        evaluation = DriftEvaluation(gateway.open_client(), config)
         gateway.tasks.append(
             PeriodicTask("drift", config.drift.interval.total_seconds(), evaluation, gateway.clock)
         )

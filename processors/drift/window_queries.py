@@ -194,7 +194,7 @@ def numeric_windows(
         sample: list[float] = []
         for row in parts:
             count, code = int(row["n"]), int(row["code"])
-            counts[code // 4] += count
+            counts[min(code // 4, len(counts) - 1)] += count  # past a padding edge: still the last bin
             if code % 4:
                 outside += count
             row_mean, row_variance = float(row["mean"]), float(row["variance"])
