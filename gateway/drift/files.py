@@ -5,9 +5,10 @@ Writes: progress to a stream (stderr): a bar redrawn in place on a terminal, a l
 Config: none.
 
 Each chunk is ``(columns, rows)``: ``{column: values}`` with every column of the chunk having
-``rows`` values. CSV values stay strings ("" is missing; ``processors.drift.profile`` detects the
-types); a JSON line is an object whose missing keys are missing values; Parquet columns arrive as
-numpy arrays (numbers) or lists, batch by batch through pyarrow.
+``rows`` values. CSV is read as text by pyarrow (empty, "NA", "NULL", "nan" ... are missing); a
+column of a chunk whose values all read as numbers arrives as a float array, the others as
+strings (``processors.drift.profile`` detects the types); a JSON line is an object whose missing keys
+are missing values; Parquet columns arrive as numpy arrays (numbers) or lists, batch by batch.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import pyarrow as arrow  # a dependency of chdb, declared in pyproject.toml
+import pyarrow.compute as arrow_compute
+import pyarrow.csv as arrow_csv
 import pyarrow.parquet as parquet
 
 Chunk = tuple[dict[str, Any], int]
@@ -32,6 +35,7 @@ FORMATS = {
     ".pq": "parquet",
 }
 DEFAULT_CHUNK_ROWS = 50_000
+CSV_BLOCK_BYTES = 8 << 20
 
 
 class ReferenceFileError(ValueError):
@@ -102,31 +106,39 @@ def read_chunks(
 
 
 def _csv_chunks(path: Path, chunk_rows: int) -> Iterator[tuple[Chunk, int]]:
+    """Every column read as text by pyarrow's streaming CSV reader, then each batch's columns that
+    parse as numbers in full become float arrays (the vectorised profile path) and the others stay
+    strings, so values mean what they mean in ``csv`` text: "1" is a number, "true" a boolean."""
     with path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.reader(handle)
-        header = next(reader, None)
-        if not header:
-            raise ReferenceFileError(f"{path}: empty CSV file (a header line is required)")
-        rows: list[list[str]] = []
-        for line_number, row in enumerate(reader, start=2):
-            if len(row) != len(header):
-                raise ReferenceFileError(
-                    f"{path}:{line_number}: {len(row)} fields, the header has {len(header)}"
-                )
-            rows.append(row)
-            if len(rows) == chunk_rows:
-                yield (
-                    _columns_of_rows(header, rows),
-                    handle.buffer.tell(),
-                )  # text tell() is off while iterating
-                rows = []
-        if rows:
-            yield _columns_of_rows(header, rows), os.path.getsize(path)
+        header = next(csv.reader(handle), None)
+    if not header:
+        raise ReferenceFileError(f"{path}: empty CSV file (a header line is required)")
+    options = arrow_csv.ConvertOptions(
+        column_types=dict.fromkeys(header, arrow.string()), strings_can_be_null=True
+    )
+    with path.open("rb") as handle:
+        try:
+            reader = arrow_csv.open_csv(
+                handle,
+                read_options=arrow_csv.ReadOptions(block_size=CSV_BLOCK_BYTES),
+                convert_options=options,
+            )
+            for batch in reader:
+                for start in range(0, batch.num_rows, chunk_rows):
+                    part = batch.slice(start, chunk_rows)
+                    yield (_text_columns(part), part.num_rows), handle.tell()
+        except arrow.ArrowInvalid as error:
+            raise ReferenceFileError(f"{path}: {error}") from error
 
 
-def _columns_of_rows(header: list[str], rows: list[list[str]]) -> Chunk:
-    columns = list(zip(*rows, strict=True))
-    return {name: list(values) for name, values in zip(header, columns, strict=True)}, len(rows)
+def _text_columns(batch: arrow.RecordBatch) -> dict[str, Any]:
+    columns: dict[str, Any] = {}
+    for name, column in zip(batch.schema.names, batch.columns, strict=True):
+        try:
+            columns[name] = arrow_compute.cast(column, arrow.float64()).to_numpy(zero_copy_only=False)
+        except (arrow.ArrowInvalid, arrow.ArrowNotImplementedError):
+            columns[name] = column.to_pylist()
+    return columns
 
 
 def _jsonl_chunks(path: Path, chunk_rows: int) -> Iterator[tuple[Chunk, int]]:

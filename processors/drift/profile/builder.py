@@ -79,9 +79,9 @@ class ProfileBuilder:
         """Add one chunk of values; returns self so calls can be chained."""
         if self._add_numeric_array(chunk):
             return self
-        values = list(chunk)
+        values = chunk.tolist() if isinstance(chunk, np.ndarray) else list(chunk)
         self._count += len(values)
-        present = [value for value in values if not is_missing(value)]
+        present = _present(values)
         if self._type is None and present:
             self._type = detect_type(present)
         if not present:
@@ -93,7 +93,7 @@ class ProfileBuilder:
             return self
         if self._type is FeatureType.CATEGORICAL:
             self._missing += len(values) - len(present)
-            labels = [category_label(value) for value in present]
+            labels = _labels(present)
             self._categories.update(labels)
             self._offer(labels)
             return self
@@ -215,6 +215,27 @@ class ProfileBuilder:
             text_length=text_length,
             reservoir=tuple(self._reservoir) if feature_type is not FeatureType.TEXT else (),
         )
+
+
+def _present(values: list[Any]) -> list[Any]:
+    """``values`` without the missing ones, deciding once per distinct value when they are hashable.
+
+    Membership finds NaN too: the set holds the very objects of ``values`` and ``in`` checks identity.
+    """
+    try:
+        missing = {value for value in set(values) if is_missing(value)}
+    except TypeError:  # unhashable values (lists or objects from JSON): one by one
+        return [value for value in values if not is_missing(value)]
+    return [value for value in values if value not in missing] if missing else values
+
+
+def _labels(present: list[Any]) -> list[str]:
+    """``category_label`` of each value; a column of strings is its own labels."""
+    try:
+        text_only = all(type(value) is str for value in set(present))
+    except TypeError:
+        text_only = False
+    return present if text_only else [category_label(value) for value in present]
 
 
 def profile_column(

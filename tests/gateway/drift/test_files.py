@@ -58,7 +58,7 @@ def test_json_lines_with_keys_missing_in_some_records(tmp_path):
     ("name", "content", "message"),
     [
         ("r.csv", "", "empty CSV file"),
-        ("r.csv", "a,b\n1,2\n3\n", "r.csv:3: 1 fields, the header has 2"),
+        ("r.csv", "a,b\n1,2\n3\n", "r.csv: CSV parse error: Expected 2 columns, got 1: 3"),
         ("r.jsonl", '{"a": 1}\n[1]\n', "r.jsonl:2: each line must be a JSON object"),
         ("r.jsonl", '{"a": 1}\n{oops\n', "r.jsonl:2: not JSON"),
         ("r.parquet", "not parquet", "not a Parquet file"),
