@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+import numpy as np
+
 from processors.drift.baseline import BaselineBuilder, BaselineProfile, ColumnRoles, ProfileOptions
 from processors.drift.profile import FeatureType
 from processors.drift.window_queries import Fetch
@@ -215,6 +217,13 @@ def activate_baseline(client: Any, baseline_id: str, now_unix_nano: int) -> Base
     return BaselineRecord(**{**record.__dict__, "active": True})
 
 
+_WINDOW_EVENTS = (
+    "FROM ml_features WHERE ModelName = {model:String} AND ModelVersion = {version:String} "
+    "AND Timestamp >= fromUnixTimestamp64Nano({start:Int64}) "
+    "AND Timestamp < fromUnixTimestamp64Nano({end:Int64})"
+)
+
+
 def window_baseline(
     client: Any,
     model: str,
@@ -224,36 +233,58 @@ def window_baseline(
     options: ProfileOptions,
     max_rows: int,
 ) -> BaselineProfile:
-    """The profile of the inference events stored in [start, end) (a uniform sample past ``max_rows``)."""
+    """The profile of the inference events stored in [start, end) (a random sample past ``max_rows``).
+
+    ClickHouse returns one column per feature (NaN / NULL where an event lacks it), so numeric
+    features reach the profile as arrays, not as a map per event.
+    """
     if end_unix_nano <= start_unix_nano:
         raise BaselineRequestError("the window must end after it starts (--from-window START/END)")
-    result = client.query(
-        "SELECT NumericFeatures, CategoricalFeatures, PredictionClass, PredictionValue, Confidence "
-        "FROM ml_features WHERE ModelName = {model:String} AND ModelVersion = {version:String} "
-        "AND Timestamp >= fromUnixTimestamp64Nano({start:Int64}) "
-        "AND Timestamp < fromUnixTimestamp64Nano({end:Int64}) "
-        "ORDER BY cityHash64(TraceId, RequestId, Timestamp) LIMIT {limit:UInt64}",
-        parameters={
-            "model": model,
-            "version": version,
-            "start": start_unix_nano,
-            "end": end_unix_nano,
-            "limit": max_rows,
-        },
-    )
-    rows = result.result_rows
-    if not rows:
+    window = {"model": model, "version": version, "start": start_unix_nano, "end": end_unix_nano}
+    ((numeric_names, categorical_names, events),) = client.query(
+        "SELECT arraySort(groupUniqArrayArray(CAST(mapKeys(NumericFeatures), 'Array(String)'))), "
+        "arraySort(groupUniqArrayArray(CAST(mapKeys(CategoricalFeatures), 'Array(String)'))), count() "
+        + _WINDOW_EVENTS,
+        parameters=window,
+    ).result_rows
+    if not events:
         raise BaselineRequestError(
             f"no inference events of {model} {version} in that window: check the model, version and times"
         )
-    numeric_names = sorted({name for row in rows for name in row[0]})
-    categorical_names = sorted({name for row in rows for name in row[1]} - set(numeric_names))
-    columns: dict[str, list[Any]] = {name: [row[0].get(name) for row in rows] for name in numeric_names}
-    columns |= {name: [row[1].get(name) for row in rows] for name in categorical_names}
-    outputs = {CLASS_COLUMN: 2, VALUE_COLUMN: 3, CONFIDENCE_COLUMN: 4}
-    for name, index in outputs.items():
-        if any(row[index] is not None for row in rows):
-            columns[name] = [row[index] for row in rows]
+    categorical_names = [name for name in categorical_names if name not in set(numeric_names)]
+    # past max_rows: a Bernoulli sample by a hash of the event (no sort of the whole window)
+    ppm = 1_000_000 if events <= max_rows else max(1, max_rows * 1_000_000 // events)
+    parameters: dict[str, Any] = window | {"limit": max_rows, "ppm": ppm}
+    expressions = []
+    for index, name in enumerate(numeric_names):
+        parameters[f"n{index}"] = name
+        key = f"{{n{index}:String}}"
+        expressions.append(f"NumericFeatures[{key}], mapContains(NumericFeatures, {key})")
+    for index, name in enumerate(categorical_names):
+        parameters[f"c{index}"] = name
+        expressions.append(f"nullIf(CategoricalFeatures[{{c{index}:String}}], '')")
+    expressions += ["PredictionClass", "PredictionValue", "Confidence"]
+    result = client.query(
+        f"SELECT {', '.join(expressions)} {_WINDOW_EVENTS} "
+        "AND cityHash64(TraceId, RequestId, Timestamp) % 1000000 < {ppm:UInt64} LIMIT {limit:UInt64}",
+        parameters=parameters,
+    )
+    found = list(result.result_columns)
+    rows = len(found[0]) if found else 0
+    columns: dict[str, Any] = {}
+    for index, name in enumerate(numeric_names):
+        values, present = (
+            np.asarray(found[2 * index], dtype=np.float64),
+            np.asarray(found[2 * index + 1], dtype=bool),
+        )
+        columns[name] = np.where(present, values, np.nan)
+    offset = 2 * len(numeric_names)
+    for index, name in enumerate(categorical_names):
+        columns[name] = list(found[offset + index])
+    for position, name in enumerate((CLASS_COLUMN, VALUE_COLUMN, CONFIDENCE_COLUMN)):
+        values = list(found[offset + len(categorical_names) + position])
+        if any(value is not None for value in values):
+            columns[name] = values
     roles = ColumnRoles(
         prediction=CLASS_COLUMN,
         confidence=CONFIDENCE_COLUMN,
@@ -261,7 +292,7 @@ def window_baseline(
         prediction_value=VALUE_COLUMN,
     )
     types = dict.fromkeys(numeric_names, FeatureType.NUMERIC)
-    return BaselineBuilder(roles, options, feature_types=types).add(columns, len(rows)).build()
+    return BaselineBuilder(roles, options, feature_types=types).add(columns, rows).build()
 
 
 def create_baseline(
