@@ -40,7 +40,8 @@ def test_an_unreadable_file_is_reported_before_anything_is_sent(capsys, tmp_path
     bad = tmp_path / "reference.csv"
     bad.write_text("a,b\n1\n")
     assert main(["baseline", "create", "--model", "m", "--version", "1", "--from", str(bad), *NOWHERE]) == 1
-    assert f"inferwatch: cannot profile {bad}: {bad}: CSV parse error: Expected 2 columns, got 1: 1" in capsys.readouterr().err
+    expected = f"inferwatch: cannot profile {bad}: {bad}: CSV parse error: Expected 2 columns, got 1: 1"
+    assert expected in capsys.readouterr().err
     missing = tmp_path / "missing.parquet"
     assert (
         main(["baseline", "create", "--model", "m", "--version", "1", "--from", str(missing), *NOWHERE]) == 1
