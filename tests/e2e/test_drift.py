@@ -165,6 +165,10 @@ def test_baselines_from_files_through_the_gateway_find_the_drifted_features(scen
         (2, False),
         (1, False),
     ]
+    # without --url the CLI finds the gateway at receivers.http.endpoint
+    endpoint = ["--set", f"receivers.http.endpoint=127.0.0.1:{gateway.http.port}"]
+    code, out, err = cli(capsys, "baseline", "list", "--format", "json", *endpoint)
+    assert code == 0 and len(json.loads(out)) == 3, err
 
     until = "2025-10-09T10:00:00Z"  # NOW
     code, out, err = cli(capsys, "drift", "--model", MODEL, "--until", until, "--format", "json", *url)
