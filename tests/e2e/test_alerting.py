@@ -307,3 +307,34 @@ def test_a_bad_rule_file_fails_the_start_with_its_position(gateways, tmp_path):
         assert "error_rate" in str(error)  # the suggestion
     else:
         raise AssertionError("the gateway started with an invalid rule file")
+
+
+def test_a_failing_rule_keeps_its_state_and_the_others_run(gateways, tmp_path):
+    rules = """\
+        - alert: ErrorRateHigh
+          expr: error_rate > 0.05
+          severity: P1
+        - alert: OtherModelOnly
+          expr: error_rate > 0.05
+          severity: P1
+          model: [tiny, churn]
+        - alert: AgeDrift
+          expr: psi{feature="age"} > 0.2
+          severity: P2
+        """
+    clock = FakeClock(T0)
+    gateway, events = _start(gateways, clock, _rules(tmp_path, rules), "alerting.min_samples=1")
+    _send_traffic(gateways, gateway)
+    gateways.rows("RENAME TABLE ml_drift TO ml_drift_away")  # the stored-signal query now fails
+    _run(gateway, clock, 6)
+    evaluator = gateway.alert_evaluator
+    assert set(evaluator.errors) == {"rules/AgeDrift"} and "ml_drift" in evaluator.errors["rules/AgeDrift"]
+    # the model selector keeps "tiny" (3 of 3 failed; min_samples lowered to 1) and drops fraud-detector
+    assert sorted((e.rule, e.labels["model"]) for e in events) == [
+        ("ErrorRateHigh", MODEL),
+        ("ErrorRateHigh", "tiny"),
+        ("OtherModelOnly", "tiny"),
+    ]
+    gateways.rows("RENAME TABLE ml_drift_away TO ml_drift")
+    _run(gateway, clock, 7)
+    assert evaluator.errors == {}
