@@ -338,3 +338,19 @@ def test_a_failing_rule_keeps_its_state_and_the_others_run(gateways, tmp_path):
     gateways.rows("RENAME TABLE ml_drift_away TO ml_drift")
     _run(gateway, clock, 7)
     assert evaluator.errors == {}
+
+
+def test_the_default_rule_pack_evaluates_every_rule(gateways):
+    pack = Path(__file__).resolve().parents[2] / "deploy" / "rules"
+    clock = FakeClock(T0)
+    gateway, events = _start(gateways, clock, str(pack))
+    _send_traffic(gateways, gateway)
+    evaluator = gateway.alert_evaluator
+    for minute in range(6, 13):
+        _run(gateway, clock, minute)
+        assert evaluator.errors == {}
+    assert len(evaluator.rules) > 20
+    firing = {(e.rule, e.labels["model"]) for e in events if e.kind == "firing"}
+    # above 10% from minute 7, above 5% from minute 6, for 5m; "tiny" stopped sending after minute 5
+    assert {("ErrorRateEmergency", MODEL), ("ErrorRateHigh", MODEL), ("ModelServiceDown", "tiny")} <= firing
+    assert {e.category for e in events} <= {"error-rate", "availability"}
