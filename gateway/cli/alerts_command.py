@@ -128,7 +128,14 @@ def run(args: argparse.Namespace) -> int:
         since_ms = int((now - args.since.total_seconds()) * 1000)
         history = _rows(session, HISTORY_SQL, {"since_ms": since_ms})
     except Exception as error:  # boundary: gateway absent, SQL failed, or storage could not be opened
-        print(failure_message(error), file=sys.stderr)
+        if "ml_alert_state" in str(error) or "ml_alerts" in str(error):
+            print(
+                "inferwatch: no alert tables in this storage yet: start `inferwatch serve` with this config "
+                "once (it creates them), or pass --url of a running gateway.",
+                file=sys.stderr,
+            )
+        else:
+            print(failure_message(error), file=sys.stderr)
         return 1
     finally:
         session.close()
