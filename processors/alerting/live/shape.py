@@ -2,7 +2,8 @@
 
 Reads: nothing (pure). Writes: nothing. Every sample carries the labels ``model`` and ``version`` plus
 its signal's extra labels (``stage``, ``error_class``, ``pod``); ``samples`` is the number of requests
-(or spans) behind a value, None where a count means nothing (metrics, ``service_up``).
+(or spans) behind a value, None where a count means nothing (metrics, ``service_up``) or is the signal
+itself (``rps``: a traffic drop must be able to page).
 """
 
 from __future__ import annotations
@@ -69,7 +70,8 @@ def shape_requests(rows: Rows, window_seconds: float) -> Series:
         }
         for name, count in shares.items():
             series[name].append(Sample(labels, count / requests, requests))
-        series["rps"].append(Sample(labels, requests / window_seconds, requests))
+        # No sample count: few requests is what `rps < 1` looks for, min_samples must not hold it.
+        series["rps"].append(Sample(labels, requests / window_seconds, None))
         for error_class, count in _classes(row["classes"]):
             series["error_class_rate"].append(
                 Sample(_labels(row, error_class=error_class), int(count) / requests, requests)

@@ -92,7 +92,7 @@ def test_request_signals_are_shares_of_the_requests() -> None:
     assert one("error_rate_server") == (4 / 200, 200)
     assert one("error_rate_application") == ((17 - 5 - 4) / 200, 200)
     assert one("timeout_rate") == (3 / 200, 200)
-    assert one("rps") == (200 / 300, 200)
+    assert one("rps") == (200 / 300, None)  # never held by min_samples: low traffic is its alert
     assert one("confidence_mean") == (pytest.approx(0.81), 180)
     assert one("low_confidence_rate") == (27 / 180, 180)
     classes = {s.labels["error_class"]: s.value for s in series["error_class_rate"]}
