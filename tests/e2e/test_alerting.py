@@ -354,3 +354,27 @@ def test_the_default_rule_pack_evaluates_every_rule(gateways):
     # above 10% from minute 7, above 5% from minute 6, for 5m; "tiny" stopped sending after minute 5
     assert {("ErrorRateEmergency", MODEL), ("ErrorRateHigh", MODEL), ("ModelServiceDown", "tiny")} <= firing
     assert {e.category for e in events} <= {"error-rate", "availability"}
+
+
+def test_hysteresis_and_keep_firing_for_delay_the_resolution(gateways, tmp_path):
+    rules = """\
+        - alert: Plain
+          expr: error_rate > 0.3
+          severity: P1
+        - alert: Hysteresis
+          expr: error_rate > 0.3
+          resolve: error_rate >= 0.15
+          severity: P1
+        - alert: KeepFiring
+          expr: error_rate > 0.3
+          keep_firing_for: 3m
+          severity: P1
+        """
+    clock = FakeClock(T0)
+    gateway, events = _start(gateways, clock, _rules(tmp_path, rules))
+    _send_traffic(gateways, gateway)
+    for minute in range(9, 22):  # above 30% from minute 9 to 16; 30%, 20%, 10%, 0 at minutes 17..20
+        _run(gateway, clock, minute)
+    resolved = {e.rule: round((e.at * 1e9 - T0) / MINUTE) for e in events if e.kind == "resolved"}
+    assert resolved == {"Plain": 17, "Hysteresis": 19, "KeepFiring": 20}
+    assert sorted(e.rule for e in events if e.kind == "firing") == ["Hysteresis", "KeepFiring", "Plain"]
