@@ -378,3 +378,18 @@ def test_hysteresis_and_keep_firing_for_delay_the_resolution(gateways, tmp_path)
     resolved = {e.rule: round((e.at * 1e9 - T0) / MINUTE) for e in events if e.kind == "resolved"}
     assert resolved == {"Plain": 17, "Hysteresis": 19, "KeepFiring": 20}
     assert sorted(e.rule for e in events if e.kind == "firing") == ["Hysteresis", "KeepFiring", "Plain"]
+
+
+def test_repeat_interval_resends_a_firing_alert(gateways, tmp_path):
+    rules = '- alert: AgeDrift\n  expr: psi{feature="age"} > 0.2\n  severity: P2\n'
+    clock = FakeClock(T0)
+    gateway, events = _start(gateways, clock, _rules(tmp_path, rules), "alerting.repeat_interval=5m")
+    point = SignalPoint("psi", MODEL, "", 0.3, T0 - 30 * MINUTE, T0, {"feature": "age"}, samples=100)
+    write_points(gateway.open_client(), "ml_drift", [point], T0)
+    for minute in range(0, 11):
+        _run(gateway, clock, minute)
+    assert [(e.kind, round((e.at * 1e9 - T0) / MINUTE)) for e in events] == [
+        ("firing", 0),
+        ("firing", 5),
+        ("firing", 10),
+    ]
