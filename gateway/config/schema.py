@@ -334,10 +334,10 @@ class Config:
     query_api: QueryApiConfig = field(default_factory=QueryApiConfig)
     ml: MlConfig = field(default_factory=MlConfig)
     drift: DriftConfig = field(default_factory=DriftConfig)
+    feedback: FeedbackConfig = field(default_factory=FeedbackConfig)
     alerting: AlertingConfig = field(default_factory=AlertingConfig)
     notifications: NotificationsConfig = field(default_factory=NotificationsConfig)
     quality: QualityConfig = field(default_factory=QualityConfig)
-    feedback: FeedbackConfig = field(default_factory=FeedbackConfig)
     performance: PerformanceConfig = field(default_factory=PerformanceConfig)
 
     def validate(self) -> Problems:
