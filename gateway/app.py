@@ -28,7 +28,7 @@ import processors.otlp_tables as otlp_tables
 import processors.performance as performance_tables
 import processors.quality as quality_tables
 from gateway import __version__
-from gateway.alerting.evaluator import register_alerting
+from gateway.alerting.evaluator import AlertEvaluator, register_alerting
 from gateway.alerting.notifier import register_notifications
 from gateway.clock import Clock, SystemClock
 from gateway.config import Config
@@ -129,6 +129,7 @@ class Gateway:
         # Where alert events go (Opsgenie, webhooks); the notification subsystem appends, the
         # alert evaluator calls each with every AlertEvent (processors.alerting.events).
         self.notifiers: list[Callable[[AlertEvent], None]] = []
+        self.alert_evaluator: AlertEvaluator | None = None  # set by register_alerting when enabled
         self._dsn = ""
         self._timeouts: dict[str, float] = {}
         self._clients: list[Client] = []

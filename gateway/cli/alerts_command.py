@@ -13,10 +13,9 @@ import sys
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from gateway.cli.common import add_config_arguments, add_gateway_url_argument, load_or_exit
+from gateway.cli.common import add_config_arguments, add_gateway_url_argument, load_or_exit, window_argument
 from gateway.cli.sql_access import SqlSession, failure_message
 from gateway.clock import SystemClock
-from gateway.config import parse_duration
 
 STATES = ("pending", "firing", "resolved")
 HELP = """\
@@ -43,16 +42,6 @@ ORDER BY At DESC, RuleId
 LIMIT 1000"""
 
 
-def _since(text: str) -> timedelta:
-    try:
-        value = parse_duration(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
-    if value <= timedelta(0):
-        raise argparse.ArgumentTypeError(f'--since must be longer than 0, got "{text}"')
-    return value
-
-
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "alerts",
@@ -62,7 +51,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--state", choices=STATES, help="only alerts in this state (transitions into it)")
     parser.add_argument(
-        "--since", type=_since, default=timedelta(days=1), metavar="DURATION", help="history (default 1d)"
+        "--since",
+        type=window_argument,
+        default=timedelta(days=1),
+        metavar="DURATION",
+        help="history (default 1d)",
     )
     parser.add_argument("--format", "-f", choices=("table", "json"), default="table", help="output format")
     add_gateway_url_argument(parser)

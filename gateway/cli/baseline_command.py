@@ -20,8 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from gateway.cli.admin_access import ApiCallFailed, call_gateway, through_gateway_or_direct
-from gateway.cli.common import add_config_arguments, add_gateway_url_argument, load_or_exit
-from gateway.cli.signals_command import _instant
+from gateway.cli.common import add_config_arguments, add_gateway_url_argument, instant_argument, load_or_exit
 from gateway.cli.sql_access import GatewayNotAnswering, SqlSession, failure_message
 from gateway.clock import SystemClock
 from gateway.config import Config
@@ -157,7 +156,7 @@ def _window_ns(text: str) -> tuple[int, int]:
     now = SystemClock().now_unix_nano()
     bounds = []
     for part in (start_text, end_text):
-        instant = _instant(part)
+        instant = instant_argument(part)
         bounds.append(now if instant is None else int(instant.timestamp() * 1e6) * 1000)
     return bounds[0], bounds[1]
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import datetime, timedelta, timezone
 
-from gateway.config import Config, ConfigError, load_config
+from gateway.config import Config, ConfigError, load_config, parse_duration
 
 
 def add_config_arguments(parser: argparse.ArgumentParser) -> None:
@@ -43,3 +44,27 @@ def add_gateway_url_argument(parser: argparse.ArgumentParser) -> None:
         metavar="URL",
         help="gateway base URL (default: http://<receivers.http.endpoint> from the config)",
     )
+
+
+def window_argument(text: str) -> timedelta:
+    """An argparse type: a positive duration such as ``15m``, ``1h``, ``7d`` (``--since``)."""
+    try:
+        value = parse_duration(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    if value <= timedelta(0):
+        raise argparse.ArgumentTypeError(f'the window must be longer than 0, got "{text}"')
+    return value
+
+
+def instant_argument(text: str) -> datetime | None:
+    """An argparse type: ``now`` (None) or an ISO 8601 time; without an offset it is UTC."""
+    if text.strip().lower() == "now":
+        return None
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f'invalid time "{text}": use ISO 8601 such as 2026-02-09T10:15:30Z, or now'
+        ) from None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)

@@ -15,8 +15,13 @@ import sys
 from datetime import datetime, timedelta, timezone
 
 from gateway.cli.baseline_command import session_fetch
-from gateway.cli.common import add_config_arguments, add_gateway_url_argument, load_or_exit
-from gateway.cli.signals_command import _duration, _instant
+from gateway.cli.common import (
+    add_config_arguments,
+    add_gateway_url_argument,
+    instant_argument,
+    load_or_exit,
+    window_argument,
+)
 from gateway.cli.sql_access import SqlSession, failure_message
 from gateway.clock import SystemClock
 from gateway.drift.evaluation import drift_reports
@@ -48,11 +53,15 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--model", "-m", required=True, metavar="NAME", help="ml.model.name of the model")
     parser.add_argument("--version", metavar="V", help="only this ml.model.version (default: every version)")
     parser.add_argument(
-        "--since", type=_duration, default=timedelta(hours=1), metavar="DURATION", help="window length (1h)"
+        "--since",
+        type=window_argument,
+        default=timedelta(hours=1),
+        metavar="DURATION",
+        help="window length (1h)",
     )
     parser.add_argument(
         "--until",
-        type=_instant,
+        type=instant_argument,
         default=None,
         metavar="TIME",
         help="window end, ISO 8601 or now (default now)",

@@ -18,10 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from gateway.cli.common import add_config_arguments, add_gateway_url_argument, load_or_exit
+from gateway.cli.common import add_config_arguments, add_gateway_url_argument, load_or_exit, window_argument
 from gateway.cli.sql_access import SqlSession, failure_message
 from gateway.clock import SystemClock
-from gateway.config import parse_duration
 from gateway.performance import reads
 from gateway.performance.retraining import read_records
 from gateway.performance.windows_task import positive_class_for, thresholds_for
@@ -43,16 +42,6 @@ Definitions: docs/performance-metrics.md.
 """
 
 
-def _duration(text: str) -> timedelta:
-    try:
-        value = parse_duration(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
-    if value <= timedelta(0):
-        raise argparse.ArgumentTypeError(f'the window must be longer than 0, got "{text}"')
-    return value
-
-
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "performance",
@@ -66,7 +55,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--since",
-        type=_duration,
+        type=window_argument,
         default=timedelta(days=7),
         metavar="DURATION",
         help="window length (default 7d)",

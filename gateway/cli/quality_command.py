@@ -15,10 +15,9 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from gateway.cli.common import add_config_arguments, add_gateway_url_argument, load_or_exit
+from gateway.cli.common import add_config_arguments, add_gateway_url_argument, load_or_exit, window_argument
 from gateway.cli.sql_access import SqlSession, failure_message
 from gateway.clock import SystemClock
-from gateway.config import parse_duration
 from gateway.quality.evaluation import rule_file_paths
 from processors.quality import QualityLoadError, load_quality_rules
 from processors.quality import queries as sql
@@ -51,16 +50,6 @@ Exit status: 0 all files valid, 1 a file has errors, 2 a file could not be read.
 """
 
 
-def _duration(text: str) -> timedelta:
-    try:
-        value = parse_duration(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
-    if value <= timedelta(0):
-        raise argparse.ArgumentTypeError(f'must be longer than 0, got "{text}"')
-    return value
-
-
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "quality",
@@ -71,7 +60,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--model", "-m", metavar="NAME", help="ml.model.name of the model")
     parser.add_argument(
         "--since",
-        type=_duration,
+        type=window_argument,
         default=timedelta(hours=1),
         metavar="DURATION",
         help="show the latest window that ended within this long (default 1h)",

@@ -13,10 +13,15 @@ import json
 import sys
 from datetime import datetime, timedelta, timezone
 
-from gateway.cli.common import add_config_arguments, add_gateway_url_argument, load_or_exit
+from gateway.cli.common import (
+    add_config_arguments,
+    add_gateway_url_argument,
+    instant_argument,
+    load_or_exit,
+    window_argument,
+)
 from gateway.cli.sql_access import SqlSession, failure_message
 from gateway.clock import SystemClock
-from gateway.config import parse_duration
 from processors.ml import signals
 
 HELP = """\
@@ -32,29 +37,6 @@ Examples:
 
 Every signal and its SQL: docs/signals.md.
 """
-
-
-def _duration(text: str) -> timedelta:
-    try:
-        value = parse_duration(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
-    if value <= timedelta(0):
-        raise argparse.ArgumentTypeError(f'the window must be longer than 0, got "{text}"')
-    return value
-
-
-def _instant(text: str) -> datetime | None:
-    """``now`` (None) or an ISO 8601 time; without an offset it is UTC."""
-    if text.strip().lower() == "now":
-        return None
-    try:
-        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f'invalid time "{text}": use ISO 8601 such as 2026-02-09T10:15:30Z, or now'
-        ) from None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def _share(text: str) -> float:
@@ -78,14 +60,14 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--version", metavar="V", help="only this ml.model.version (default: all versions)")
     parser.add_argument(
         "--since",
-        type=_duration,
+        type=window_argument,
         default=timedelta(hours=1),
         metavar="DURATION",
         help="window length (default 1h)",
     )
     parser.add_argument(
         "--until",
-        type=_instant,
+        type=instant_argument,
         default=None,
         metavar="TIME",
         help="window end, ISO 8601 or now (default now)",

@@ -81,7 +81,7 @@ SIGNALS: tuple[SignalName, ...] = (
     _signal("completeness", "share of required fields populated"),
     _signal("validity", "share of values matching the expected format"),
     _signal("consistency", "share of records without conflicts"),
-    _signal("timeliness_seconds", "age of the newest data in seconds"),
+    _signal("timeliness_seconds", "95th percentile delay from event time to receive time, in seconds"),
     _signal("quality_accuracy", "share of values that are correct"),
     _signal("timeliness_share", "share of records received within the quality max delay (0..1)"),
     _signal("quality_violations", "values breaking one data-quality rule in the window", "rule", "field"),
@@ -91,8 +91,12 @@ SIGNALS: tuple[SignalName, ...] = (
     _signal("pod_restarts", "container restarts in the window", "pod"),
     _signal("service_up", "1 when the model service's health check passes, else 0"),
     _signal("unmatched_labels", "labels whose prediction has not arrived yet (ground truth)"),
-    _signal("estimated_accuracy", "accuracy expected from calibrated confidences, before labels (CBPE)", "window"),
-    _signal("concept_drift", "decline of windowed performance beyond its usual cycles (0: none)", "kind", "window"),
+    _signal(
+        "estimated_accuracy", "accuracy expected from calibrated confidences, before labels (CBPE)", "window"
+    ),
+    _signal(
+        "concept_drift", "decline of windowed performance beyond its usual cycles (0: none)", "kind", "window"
+    ),
 )
 
 SIGNALS_BY_NAME: dict[str, SignalName] = {signal.name: signal for signal in SIGNALS}
