@@ -6,7 +6,7 @@ import argparse
 import sys
 from datetime import datetime, timedelta, timezone
 
-from gateway.config import Config, ConfigError, load_config, parse_duration
+from gateway.config import Config, ConfigError, format_duration, load_config, parse_duration
 
 
 def add_config_arguments(parser: argparse.ArgumentParser) -> None:
@@ -68,3 +68,28 @@ def instant_argument(text: str) -> datetime | None:
             f'invalid time "{text}": use ISO 8601 such as 2026-02-09T10:15:30Z, or now'
         ) from None
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def add_window_arguments(
+    parser: argparse.ArgumentParser,
+    default_since: timedelta,
+    *,
+    until: bool = True,
+    since_help: str | None = None,
+) -> None:
+    """``--since DURATION`` (window length) and, with ``until``, ``--until TIME`` (window end)."""
+    parser.add_argument(
+        "--since",
+        type=window_argument,
+        default=default_since,
+        metavar="DURATION",
+        help=since_help or f"window length (default {format_duration(default_since)})",
+    )
+    if until:
+        parser.add_argument(
+            "--until",
+            type=instant_argument,
+            default=None,
+            metavar="TIME",
+            help="window end, ISO 8601 or now (default now)",
+        )

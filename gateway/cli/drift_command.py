@@ -18,9 +18,8 @@ from gateway.cli.baseline_command import session_fetch
 from gateway.cli.common import (
     add_config_arguments,
     add_gateway_url_argument,
-    instant_argument,
+    add_window_arguments,
     load_or_exit,
-    window_argument,
 )
 from gateway.cli.sql_access import SqlSession, failure_message
 from gateway.clock import SystemClock
@@ -52,20 +51,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--model", "-m", required=True, metavar="NAME", help="ml.model.name of the model")
     parser.add_argument("--version", metavar="V", help="only this ml.model.version (default: every version)")
-    parser.add_argument(
-        "--since",
-        type=window_argument,
-        default=timedelta(hours=1),
-        metavar="DURATION",
-        help="window length (1h)",
-    )
-    parser.add_argument(
-        "--until",
-        type=instant_argument,
-        default=None,
-        metavar="TIME",
-        help="window end, ISO 8601 or now (default now)",
-    )
+    add_window_arguments(parser, timedelta(hours=1))
     parser.add_argument("--format", "-f", choices=("table", "json"), default="table", help="output format")
     add_gateway_url_argument(parser)
     add_config_arguments(parser)

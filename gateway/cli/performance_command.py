@@ -18,7 +18,12 @@ from typing import Any
 
 import numpy as np
 
-from gateway.cli.common import add_config_arguments, add_gateway_url_argument, load_or_exit, window_argument
+from gateway.cli.common import (
+    add_config_arguments,
+    add_gateway_url_argument,
+    add_window_arguments,
+    load_or_exit,
+)
 from gateway.cli.sql_access import SqlSession, failure_message
 from gateway.clock import SystemClock
 from gateway.performance import reads
@@ -53,13 +58,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--version", metavar="V", default="", help="only this ml.model.version (default: all)"
     )
-    parser.add_argument(
-        "--since",
-        type=window_argument,
-        default=timedelta(days=7),
-        metavar="DURATION",
-        help="window length (default 7d)",
-    )
+    add_window_arguments(parser, timedelta(days=7), until=False)
     parser.add_argument("--format", "-f", choices=("table", "json"), default="table", help="output format")
     add_gateway_url_argument(parser)
     add_config_arguments(parser)

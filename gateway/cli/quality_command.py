@@ -15,10 +15,16 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from gateway.cli.common import add_config_arguments, add_gateway_url_argument, load_or_exit, window_argument
+from gateway.cli.common import (
+    add_config_arguments,
+    add_gateway_url_argument,
+    add_window_arguments,
+    load_or_exit,
+)
+from gateway.cli.file_check import check_files
 from gateway.cli.sql_access import SqlSession, failure_message
 from gateway.clock import SystemClock
-from gateway.quality.evaluation import rule_file_paths
+from gateway.config.paths import yaml_file_paths
 from processors.quality import QualityLoadError, load_quality_rules
 from processors.quality import queries as sql
 from processors.quality.report import quality_document, render_text
@@ -58,12 +64,11 @@ def register(commands: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--model", "-m", metavar="NAME", help="ml.model.name of the model")
-    parser.add_argument(
-        "--since",
-        type=window_argument,
-        default=timedelta(hours=1),
-        metavar="DURATION",
-        help="show the latest window that ended within this long (default 1h)",
+    add_window_arguments(
+        parser,
+        timedelta(hours=1),
+        until=False,
+        since_help="show the latest window that ended within this long (default 1h)",
     )
     parser.add_argument("--format", "-f", choices=("table", "json"), default="table", help="output format")
     parser.add_argument("--top", type=int, default=10, metavar="N", help="violated rules shown (default 10)")
@@ -98,34 +103,13 @@ def _check(path: Path) -> dict:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    reports = []
-    unreadable = False
-    for path in rule_file_paths(args.files):
-        try:
-            reports.append(_check(path))
-        except OSError as error:
-            unreadable = True
-            print(
-                f'inferwatch: cannot read rule file "{path}": {error.strerror or error}. '
-                "Pass the path of a YAML rule file or a directory of them, "
-                "e.g. inferwatch quality check deploy/quality/",
-                file=sys.stderr,
-            )
-    if args.format == "json":
-        print(json.dumps(reports, indent=2))
-    else:
-        for report in reports:
-            print(f"Checking {report['file']}")
-            if report["errors"]:
-                print(f"  FAILED: {len(report['errors'])} error(s)")
-                print("\n".join(report["errors"]))
-            else:
-                found = f"{report['fields']} fields, {report['checks']} checks"
-                print(f"  SUCCESS: model {report['model']}, {found}")
-            print()
-    if unreadable:
-        return 2
-    return 1 if any(report["errors"] for report in reports) else 0
+    return check_files(
+        yaml_file_paths(args.files),
+        _check,
+        lambda report: f"model {report['model']}, {report['fields']} fields, {report['checks']} checks",
+        args.format,
+        "inferwatch quality check deploy/quality/",
+    )
 
 
 def _rows(session: SqlSession, text: str, parameters: dict) -> list[dict]:

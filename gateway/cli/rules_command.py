@@ -9,10 +9,10 @@ file has errors, 2 for usage errors (a file that cannot be read). The loading is
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from pathlib import Path
 
+from gateway.cli.file_check import check_files
+from gateway.config.paths import yaml_file_paths
 from processors.alerting.rules import RuleLoadError, count_rules, load_rules
 
 HELP = """\
@@ -57,17 +57,6 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=lambda args: parser.print_help() or 2)
 
 
-def _expand(names: list[str]) -> list[Path]:
-    paths: list[Path] = []
-    for name in names:
-        path = Path(name)
-        if path.is_dir():
-            paths.extend(sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()))
-        else:
-            paths.append(path)
-    return paths
-
-
 def _check(path: Path) -> dict:
     """{file, rules, errors} of one readable file; OSError when it cannot be read."""
     raw = path.read_bytes()
@@ -83,32 +72,10 @@ def _check(path: Path) -> dict:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    reports = []
-    unreadable = False
-    for path in _expand(args.files):
-        try:
-            reports.append(_check(path))
-        except OSError as error:
-            unreadable = True
-            reason = error.strerror or str(error)
-            print(
-                f'inferwatch: cannot read rule file "{path}": {reason}. '
-                "Pass the path of a YAML rule file or a directory of them, "
-                "e.g. inferwatch rules check deploy/rules/",
-                file=sys.stderr,
-            )
-    if args.format == "json":
-        print(json.dumps(reports, indent=2))
-    else:
-        for report in reports:
-            print(f"Checking {report['file']}")
-            if report["errors"]:
-                print(f"  FAILED: {len(report['errors'])} error(s)")
-                for message in report["errors"]:
-                    print(message)
-            else:
-                print(f"  SUCCESS: {report['rules']} rules found")
-            print()
-    if unreadable:
-        return 2
-    return 1 if any(report["errors"] for report in reports) else 0
+    return check_files(
+        yaml_file_paths(args.files),
+        _check,
+        lambda report: f"{report['rules']} rules found",
+        args.format,
+        "inferwatch rules check deploy/rules/",
+    )

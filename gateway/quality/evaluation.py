@@ -17,10 +17,10 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 from gateway.config import Config
+from gateway.config.paths import yaml_file_paths as rule_file_paths
 from gateway.storage.series import write_points
 from processors.ml.series import SignalPoint
 from processors.quality import (
@@ -57,18 +57,6 @@ VIOLATION_COLUMNS = (
 
 class QualityRulesError(ValueError):
     """The configured rule files cannot be used; the message lists every problem."""
-
-
-def rule_file_paths(names: Iterable[str]) -> list[Path]:
-    """The files named, a directory standing for its *.yaml and *.yml files (sorted)."""
-    paths: list[Path] = []
-    for name in names:
-        path = Path(name).expanduser()
-        if path.is_dir():
-            paths.extend(sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()))
-        else:
-            paths.append(path)
-    return paths
 
 
 def load_rule_files(names: Iterable[str]) -> tuple[QualityRules, ...]:
