@@ -16,12 +16,15 @@ from __future__ import annotations
 import logging
 import os
 import random
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from gateway.alerting.opsgenie_client import ApiKeySource, OpsgenieClient, OpsgenieError, RetryPolicy
 from gateway.alerting.outbox import CLOSE, CREATE, Outbox, OutboxEntry
 from gateway.alerting.webhook import WebhookError, post_json
+from gateway.clock import Clock
+from gateway.scheduling import PeriodicTask
 from processors.alerting.delivery import DELIVERED, GIVE_UP, BackoffPolicy, Outcome, decide, is_retryable
 
 log = logging.getLogger(__name__)
@@ -158,6 +161,31 @@ class Deliverer:
         except Exception as error:  # boundary: one broken entry must not stop the others
             log.exception("notification %s %s %s: sending failed", entry.target, entry.action, entry.alias)
             return Outcome(None, None, f"{type(error).__name__}: {error}")
+
+
+class DeliveryTask(PeriodicTask):
+    """The ``notifications`` task: a run every ``interval`` (retries falling due) and at once after
+    ``wake()`` (a notification was queued), so a page waits for no tick."""
+
+    def __init__(self, name: str, interval: float, run: Callable[[int], None], clock: Clock) -> None:
+        super().__init__(name, interval, run, clock)
+        self._wake = threading.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            started = self._clock.monotonic()
+            self._wake.clear()  # before the run: an entry queued during it wakes the next one
+            self.run_once()
+            elapsed = self._clock.monotonic() - started
+            self._wake.wait(max(0.0, self.interval - elapsed))
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        super().stop(timeout)
 
 
 def senders(

@@ -2,7 +2,8 @@
 
 Reads: ``AlertEvent``s from the alert evaluator (through ``gateway.notifiers``), context for pages
 from ClickHouse (``gateway.alerting.context``). Writes: the durable outbox ``<data_dir>/outbox``;
-the ``notifications`` periodic task delivers it (``gateway.alerting.delivery``). Serves
+the ``notifications`` task delivers it (``gateway.alerting.delivery``), woken as soon as an entry is
+queued, so a page does not wait for the task's next tick. Serves
 ``GET /api/v1/notifications`` (outbox counters and pending entries, no bodies). Config keys:
 ``notifications.*`` (``gateway.config.notifications_schema``).
 
@@ -22,12 +23,11 @@ from collections.abc import Callable
 from typing import Any
 
 from gateway.alerting.context import ContextSource, PageContext
-from gateway.alerting.delivery import OPSGENIE, WEBHOOK_PREFIX, Deliverer, senders
+from gateway.alerting.delivery import OPSGENIE, WEBHOOK_PREFIX, Deliverer, DeliveryTask, senders
 from gateway.alerting.opsgenie_client import ApiKeySource
 from gateway.alerting.outbox import CREATE, Outbox
 from gateway.config.notifications_schema import NotificationsConfig, OpsgenieRouteConfig
 from gateway.receivers.api_routes import ApiRequest, ApiResponse
-from gateway.scheduling import PeriodicTask
 from processors.alerting.delivery import BackoffPolicy
 from processors.alerting.events import AlertEvent
 from processors.alerting.notifications import ACTION_BY_KIND, notification, opsgenie_request, webhook_document
@@ -58,6 +58,7 @@ class Notifier:
         self._default_route = _route(opsgenie.api_key_env, opsgenie.api_key_file, (), opsgenie.priorities())
         self._route_rules = tuple(_route_rule(config, rule) for rule in opsgenie.routes)
         self.failures = 0  # events that could not be queued (logged, raised to the evaluator)
+        self.wake: Callable[[], None] = lambda: None  # starts a delivery run (set by register_notifications)
 
     def __call__(self, event: AlertEvent) -> None:
         """Queue ``event`` durably, or raise: the evaluator then offers it again at its next cycle
@@ -101,6 +102,7 @@ class Notifier:
                 {"url": hook.url, "secret_env": hook.secret_env},
                 now,
             )
+        self.wake()
 
     def _context(self, event: AlertEvent) -> tuple[Any, Any, Any]:
         try:
@@ -157,9 +159,9 @@ def register_notifications(gateway: Any) -> Notifier | None:
     if config.opsgenie.enabled:
         check_keys(notifier)
     gateway.notifiers.append(notifier)
-    gateway.tasks.append(
-        PeriodicTask(TASK_NAME, delivery.interval.total_seconds(), deliverer.run, gateway.clock)
-    )
+    task = DeliveryTask(TASK_NAME, delivery.interval.total_seconds(), deliverer.run, gateway.clock)
+    notifier.wake = task.wake
+    gateway.tasks.append(task)
     gateway.api.register("GET", "/api/v1/notifications", lambda request: _status(notifier, request))
     return notifier
 

@@ -147,7 +147,7 @@ class WebhookConfig:
 class DeliveryConfig:
     """Retries of undelivered notifications (429, 5xx, network errors), from the durable outbox."""
 
-    interval: timedelta = timedelta(seconds=1)  # how often due notifications are sent
+    interval: timedelta = timedelta(seconds=1)  # how often due retries are sent (new ones: at once)
     initial_backoff: timedelta = timedelta(seconds=1)
     max_backoff: timedelta = timedelta(minutes=5)
     max_age: timedelta = timedelta(hours=24)  # give up (logged, counted) when still undelivered after this

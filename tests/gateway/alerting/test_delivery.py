@@ -6,15 +6,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from gateway.alerting.delivery import Deliverer, OpsgenieSender, WebhookSender
+from gateway.alerting.delivery import Deliverer, DeliveryTask, OpsgenieSender, WebhookSender
 from gateway.alerting.outbox import Outbox
 from gateway.alerting.webhook import SIGNATURE_HEADER
-from gateway.clock import FakeClock
+from gateway.clock import FakeClock, SystemClock
 from processors.alerting.delivery import BackoffPolicy
 from tests.support.opsgenie_server import OpsgenieServer, Reply, StubServer
 
@@ -179,3 +180,24 @@ def test_restart_with_undelivered_entries_delivers_them(tmp_path: Path, opsgenie
     second.clock.advance(first.now - second.now)
     second.run(1.0)
     assert len(opsgenie.accepted("create")) == 1 and len(second.outbox) == 0
+
+
+def test_the_delivery_task_runs_at_once_when_woken_not_at_its_next_tick() -> None:
+    # The interval is an hour: only wake() can start the second run within the deadline.
+    runs: list[int] = []
+    ran = threading.Event()
+
+    def run(now_unix_nano: int) -> None:
+        runs.append(now_unix_nano)
+        ran.set()
+
+    task = DeliveryTask("notifications", 3600, run, SystemClock())
+    task.start()
+    try:
+        assert ran.wait(5) and len(runs) == 1  # the first run at start
+        ran.clear()
+        task.wake()
+        assert ran.wait(5) and len(runs) == 2
+    finally:
+        task.stop(timeout=5)
+    assert task._thread is not None and not task._thread.is_alive()  # stop() ends the wait at once

@@ -174,3 +174,15 @@ def test_missing_keys_are_reported_at_start(
     problems = check_keys(notifier)
     assert problems == ["api_key_file: cannot read '/run/secrets/fraud': No such file or directory"]
     assert "pages wait in the outbox" in caplog.text and "k-123" not in caplog.text
+
+
+def test_queueing_an_event_wakes_the_delivery_task(tmp_path: Path) -> None:
+    notifier = _notifier(tmp_path, NotificationsConfig(opsgenie=OPSGENIE), FixedContext())
+    woken: list[int] = []
+    notifier.wake = lambda: woken.append(len(notifier.outbox.pending()))
+    notifier(_event())
+    assert woken == [1]  # after the entry is durable, not before
+    disabled = _notifier(tmp_path / "off", NotificationsConfig(), FixedContext())
+    disabled.wake = lambda: woken.append(-1)
+    disabled(_event())
+    assert woken == [1]  # nothing queued, nothing to wake
