@@ -9,17 +9,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from processors.performance.evaluation import LOWER_IS_BETTER
 from processors.performance.metrics import BENCHMARKS
 
 Problems = list[tuple[str, str]]
 
-LOWER_IS_BETTER = ("mae", "rmse", "mape", "calibration_error")
 THRESHOLD_METRICS = (
     "accuracy",
     "precision",
     "recall",
     "f1",
     "auc",
+    "log_loss",
     "calibration_error",
     "estimated_accuracy",
     "mae",

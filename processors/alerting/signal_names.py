@@ -48,6 +48,7 @@ SIGNALS: tuple[SignalName, ...] = (
     _signal("recall", "true positives / (true positives + false negatives)"),
     _signal("f1", "harmonic mean of precision and recall"),
     _signal("auc", "area under the ROC curve"),
+    _signal("log_loss", "mean cross-entropy of the positive-class score against the labels"),
     # model quality (regression)
     _signal("mae", "mean absolute error"),
     _signal("rmse", "root mean squared error"),

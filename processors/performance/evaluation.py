@@ -31,6 +31,7 @@ from processors.performance.metrics import (
     Threshold,
     accuracy,
     confusion_matrix,
+    log_loss,
     mean_absolute_error,
     mean_absolute_percentage_error,
     precision_recall_f1,
@@ -41,7 +42,7 @@ from processors.performance.metrics import (
 )
 from processors.performance.windows import Window
 
-LOWER_IS_BETTER = frozenset({"mae", "rmse", "mape", "calibration_error"})
+LOWER_IS_BETTER = frozenset({"mae", "rmse", "mape", "calibration_error", "log_loss"})
 DEFAULT_THRESHOLDS: Mapping[str, Threshold] = {
     name: BENCHMARKS[name] for name in ("accuracy", "precision", "recall", "f1")
 }
@@ -186,6 +187,9 @@ def _classification(
     with_score = np.isfinite(data.score)
     if binary and np.any(with_score):
         values["auc"] = roc_auc(truth[with_score], data.score[with_score], pos_label=positive)
+        # The score is P(positive): log loss of the two-column [1 - score, score] against "is positive".
+        is_positive = (truth[with_score] == positive).astype(np.int64)
+        values["log_loss"] = log_loss(is_positive, data.score[with_score], labels=[0, 1])
         reliability = reliability_bins(truth[with_score], data.score[with_score], bins, pos_label=positive)
         result.update(calibration=reliability, calibration_kind="positive-class")
     else:

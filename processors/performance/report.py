@@ -20,6 +20,7 @@ METRIC_ORDER = (
     "recall",
     "f1",
     "auc",
+    "log_loss",
     "calibration_error",
     "mae",
     "rmse",

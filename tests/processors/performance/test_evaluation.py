@@ -44,6 +44,7 @@ def test_binary_metrics_equal_scikit_learn(n: int) -> None:
     for name, oracle in (("precision", sk.precision_score), ("recall", sk.recall_score), ("f1", sk.f1_score)):
         assert result.values[name] == pytest.approx(oracle(truth, predicted, pos_label="fraud"), abs=1e-12)
     assert result.values["auc"] == pytest.approx(sk.roc_auc_score(truth == "fraud", score), abs=1e-12)
+    assert result.values["log_loss"] == pytest.approx(sk.log_loss(truth == "fraud", score), rel=1e-12)
     assert result.average == "binary" and result.positive_class == "fraud"
     matrix = sk.confusion_matrix(truth, predicted, labels=["fraud", "legit"])
     assert result.confusion == {"labels": ["fraud", "legit"], "counts": matrix.tolist()}
@@ -122,6 +123,7 @@ def test_points_carry_thresholds_status_and_tables() -> None:
         "recall",
         "f1",
         "auc",
+        "log_loss",
         "calibration_error",
         "estimated_accuracy",
     }
