@@ -126,7 +126,13 @@ def run(args: argparse.Namespace) -> int:
         "end": _iso(end),
     }
     triggers = [
-        {**record.document(), "delivered": record.delivered, "attempts": record.attempts}
+        {
+            **record.document(),
+            "delivered": record.delivered,
+            "state": record.state,
+            "attempts": record.attempts,
+            "last_error": record.last_error,
+        }
         for record in records
         if not args.version or record.version == args.version
     ]

@@ -118,11 +118,17 @@ class TriggerWebhookConfig:
     url: str = ""  # "" = no webhook; fired triggers are POSTed here as signed JSON
     secret_env: str = ""  # environment variable holding the HMAC secret ("" = unsigned)
     timeout: timedelta = timedelta(seconds=10)
+    # A failed POST is retried every run until this long after the trigger fired, then given up (a
+    # permanent 4xx other than 408/429 is given up at once).
+    max_age: timedelta = timedelta(hours=24)
 
     def validate(self) -> Problems:
+        problems: Problems = []
         if self.url and not self.url.startswith(("http://", "https://")):
-            return [("url", f'must be an http(s) URL, got "{self.url}"')]
-        return []
+            problems.append(("url", f'must be an http(s) URL, got "{self.url}"'))
+        if self.max_age <= timedelta(0):
+            problems.append(("max_age", "must be positive"))
+        return problems
 
 
 @dataclass(frozen=True)

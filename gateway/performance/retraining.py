@@ -9,7 +9,9 @@ Writes: ``ml_retraining_triggers`` rows (a fired episode, then its delivery stat
 
 Everything a decision needs is read back from ClickHouse at each run, so "3 consecutive days" and
 "fired once" hold across restarts and replicas. An undelivered episode is POSTed again at every run
-until the webhook accepts it.
+until the webhook accepts it, answers a permanent error (4xx other than 408/429), or
+``performance.webhook.max_age`` has passed since it fired; then it is given up (``GivenUp`` 1, logged as
+an error) and shown as such by ``inferwatch performance``.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import logging
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +52,7 @@ COLUMNS = (
     "Episode",
     "Evidence",
     "Delivered",
+    "GivenUp",
     "Attempts",
     "LastError",
     "UpdatedAt",
@@ -78,6 +81,12 @@ class Record:
     delivered: bool
     attempts: int
     last_error: str
+    given_up: bool = False
+
+    @property
+    def state(self) -> str:
+        """delivered, given up or pending (waiting for the next attempt)."""
+        return "delivered" if self.delivered else "given up" if self.given_up else "pending"
 
     def document(self, description: str = "") -> dict[str, Any]:
         """The webhook body (and the CLI's view of a trigger)."""
@@ -105,8 +114,9 @@ def read_records(source: reads.RowSource, model: str = "") -> list[Record]:
             int(row[5]),
             json.loads(row[6]),
             bool(row[7]),
-            int(row[8]),
-            row[9],
+            int(row[9]),
+            row[10],
+            bool(row[8]),
         )
         for row in source.rows(query("retraining_triggers"), {"model": model})
     ]
@@ -154,6 +164,7 @@ class RetrainingTriggers:
                 now,
                 dict(firing.evidence),
                 not self.config.webhook.url,
+                False,
                 0,
                 "",
                 now,
@@ -227,11 +238,13 @@ class RetrainingTriggers:
         return firings
 
     def deliver(self, now: int) -> None:
-        """POST every undelivered episode; the outcome is recorded either way (retried next run)."""
+        """POST every pending episode; the outcome is recorded either way. A failure is retried next run
+        unless it is permanent or the episode fired ``webhook.max_age`` ago: then it is given up."""
         descriptions = {trigger.name: trigger.description for trigger in self.triggers}
         webhook = self.config.webhook
+        max_age = webhook.max_age // timedelta(microseconds=1) * 1000
         for record in read_records(self.source):
-            if record.delivered:
+            if record.delivered or record.given_up:
                 continue
             try:
                 post_json(
@@ -241,15 +254,26 @@ class RetrainingTriggers:
                     webhook.timeout.total_seconds(),
                     timestamp=now / 1e9,
                 )
-                delivered, error = True, ""
+                delivered, given_up, error = True, False, ""
             except WebhookError as failure:
                 delivered, error = False, str(failure)
-                log.warning(
-                    "retraining trigger %s for %s: webhook failed (retried next run): %s",
-                    record.trigger,
-                    record.model,
-                    failure,
-                )
+                given_up = not failure.retryable or now - record.fired_unix_nano >= max_age
+                if given_up:
+                    log.error(
+                        "retraining trigger %s for %s: webhook given up after %d attempts (%s): %s",
+                        record.trigger,
+                        record.model,
+                        record.attempts + 1,
+                        "permanent error" if not failure.retryable else "performance.webhook.max_age passed",
+                        failure,
+                    )
+                else:
+                    log.warning(
+                        "retraining trigger %s for %s: webhook failed (retried next run): %s",
+                        record.trigger,
+                        record.model,
+                        failure,
+                    )
             self._write(
                 record.model,
                 record.version,
@@ -259,6 +283,7 @@ class RetrainingTriggers:
                 record.fired_unix_nano,
                 record.evidence,
                 delivered,
+                given_up,
                 record.attempts + 1,
                 error,
                 now,
@@ -274,6 +299,7 @@ class RetrainingTriggers:
         fired: int,
         evidence: dict[str, Any],
         delivered: bool,
+        given_up: bool,
         attempts: int,
         error: str,
         now: int,
@@ -287,6 +313,7 @@ class RetrainingTriggers:
             _datetime(episode),
             json.dumps(evidence, sort_keys=True),
             int(delivered),
+            int(given_up),
             attempts,
             error,
             _datetime(now),

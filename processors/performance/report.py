@@ -120,7 +120,7 @@ def render_text(document: Mapping[str, Any]) -> str:
     if document.get("retraining_triggers"):
         lines += ["", "Retraining triggers"]
         for trigger in document["retraining_triggers"]:
-            state = "delivered" if trigger["delivered"] else "pending"
+            state = trigger.get("state") or ("delivered" if trigger["delivered"] else "pending")
             lines.append(
                 f"  {trigger['fired_at']}  {trigger['trigger']}  version {trigger['version']}  ({state})"
             )

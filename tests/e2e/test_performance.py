@@ -227,17 +227,23 @@ def test_a_sudden_and_a_gradual_decline_are_told_apart(gateways: GatewayFactory)
 
 
 class _Webhook:
-    """A local HTTP receiver: answers 500 to the first ``fail_first`` POSTs, then 200; keeps the rest."""
+    """A local HTTP receiver: answers 500 to the first ``fail_first`` POSTs, then 200, and keeps what it
+    accepted; ``refuse(document)`` may name a status to answer instead (counted in ``refused``)."""
 
-    def __init__(self, fail_first: int) -> None:
+    def __init__(self, fail_first: int, refuse=lambda document: None) -> None:
         self.received: list[tuple[bytes, dict[str, str]]] = []
+        self.refused: list[tuple[str, int]] = []
         self.fail_first = fail_first
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
-                if outer.fail_first > 0:
+                status = refuse(json.loads(body))
+                if status is not None:
+                    outer.refused.append((json.loads(body)["trigger"], status))
+                    self.send_response(status)
+                elif outer.fail_first > 0:
                     outer.fail_first -= 1
                     self.send_response(500)
                 else:
@@ -253,8 +259,8 @@ class _Webhook:
 
 
 @contextmanager
-def _webhook(fail_first: int) -> Iterator[_Webhook]:
-    hook = _Webhook(fail_first)
+def _webhook(fail_first: int, refuse=lambda document: None) -> Iterator[_Webhook]:
+    hook = _Webhook(fail_first, refuse)
     thread = threading.Thread(target=hook.server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -442,3 +448,54 @@ def _first_seen(gateways: GatewayFactory) -> int:
     return gateways.rows(
         "SELECT toUnixTimestamp64Nano(min(FirstSeen)) FROM ml_model_versions WHERE ModelName = 'other'"
     )[0][0]
+
+
+def test_a_webhook_that_keeps_refusing_is_given_up(gateways: GatewayFactory, tmp_path: Path) -> None:
+    """A permanent 4xx is given up at once; 503s are retried every run until webhook.max_age has passed."""
+    triggers = tmp_path / "triggers.yaml"
+    triggers.write_text(
+        "- {name: refused, kind: data, new_labels: 1}\n- {name: unavailable, kind: data, new_labels: 1}\n"
+    )
+    statuses = {"refused": 400, "unavailable": 503}
+    with _webhook(0, lambda document: statuses[document["trigger"]]) as hook:
+        clock = FakeClock(START + HOUR)
+        gateway = gateways.start(
+            "performance.concept_drift.enabled=false",
+            f"performance.trigger_files=[{triggers}]",
+            f"performance.webhook.url={hook.url}",
+            "performance.webhook.max_age=6h",
+            clock=clock,
+            run_tasks=False,
+        )
+        _send(gateway, "hooked", [("h-1", START, 0.9)])
+        _label(gateways, "hooked", [("h-1", "fraud")], START)
+        _wait_for_predictions(gateways, "hooked", 1)
+
+        def state() -> dict[str, tuple[int, int, int]]:
+            rows = gateways.rows(
+                "SELECT Trigger, argMax(Delivered, UpdatedAt), argMax(GivenUp, UpdatedAt), "
+                "argMax(Attempts, UpdatedAt) FROM ml_retraining_triggers GROUP BY Trigger"
+            )
+            return {
+                trigger: (delivered, given_up, attempts) for trigger, delivered, given_up, attempts in rows
+            }
+
+        for _ in range(3):  # three runs, 5 minutes apart
+            assert gateway.task("performance").run_once()
+            clock.advance(300)
+        assert state() == {"refused": (0, 1, 1), "unavailable": (0, 0, 3)}
+        clock.advance(6 * 3600)
+        assert gateway.task("performance").run_once()  # past max_age: the last attempt, then given up
+        clock.advance(300)
+        assert gateway.task("performance").run_once()
+        assert state() == {"refused": (0, 1, 1), "unavailable": (0, 1, 4)}
+        assert sorted(hook.refused) == [("refused", 400)] + [("unavailable", 503)] * 4
+        assert hook.received == []
+
+        out = StringIO()
+        with redirect_stdout(out):
+            code = inferwatch(
+                ["performance", "--model", "hooked", "--since", "3650d", "--url", http_url(gateway)]
+            )
+        assert code == 0
+        assert out.getvalue().count("(given up)") == 2

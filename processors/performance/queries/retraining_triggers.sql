@@ -8,6 +8,7 @@ SELECT
     toUnixTimestamp64Nano(argMax(FiredAt, UpdatedAt)) AS FiredNs,
     argMax(Evidence, UpdatedAt) AS Evidence,
     argMax(Delivered, UpdatedAt) AS Delivered,
+    argMax(GivenUp, UpdatedAt) AS GivenUp,
     argMax(Attempts, UpdatedAt) AS Attempts,
     argMax(LastError, UpdatedAt) AS LastError
 FROM ml_retraining_triggers

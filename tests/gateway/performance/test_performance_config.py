@@ -64,7 +64,7 @@ def test_errors_name_the_yaml_path() -> None:
             accuracy: {baseline: 0.9, warning: 0.95, critical: 0.8}
             mea: {baseline: 1, warning: 2, critical: 3}
           concept_drift: {window: 15m, min_drop: 0}
-          webhook: {url: "ftp://x"}
+          webhook: {url: "ftp://x", max_age: 0s}
         """
     )
     text = "\n".join(errors)
@@ -77,6 +77,7 @@ def test_errors_name_the_yaml_path() -> None:
         'performance.concept_drift.window: "15m" is not one of the windows',
         "performance.concept_drift.min_drop: must be > 0",
         'performance.webhook.url: must be an http(s) URL, got "ftp://x"',
+        "performance.webhook.max_age: must be positive",
     ):
         assert fragment in text, text
 
