@@ -286,7 +286,17 @@ def test_gateway_config_binds_all_interfaces_and_defaults_to_embedded_clickhouse
 
 def test_gateway_config_uses_only_documented_top_level_keys_and_env_syntax() -> None:
     config = load_one(GATEWAY_CONFIG)
-    assert set(config) <= {"data_dir", "log_level", "receivers", "clickhouse", "ingest", "query_api"}
+    assert set(config) <= {
+        "data_dir",
+        "log_level",
+        "receivers",
+        "clickhouse",
+        "ingest",
+        "query_api",
+        "alerting",
+        "performance",
+        "notifications",
+    }
     text = GATEWAY_CONFIG.read_text(encoding="utf-8")
     for line in text.splitlines():
         value = line.split("#", 1)[0]
@@ -296,6 +306,40 @@ def test_gateway_config_uses_only_documented_top_level_keys_and_env_syntax() -> 
             )
             # Unquoted, an empty substitution would turn the value into YAML null.
             assert re.search(r':\s*"\$\{', value), f"quote substituted values: {line.strip()}"
+
+
+def test_gateway_config_loads_and_its_rule_and_trigger_files_are_valid(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The image's config through the real loader, with /etc/inferwatch/ standing for deploy/ (Dockerfile)."""
+    from gateway.alerting.evaluator import load_rule_files
+    from gateway.config import load_config_text
+    from gateway.performance.retraining import load_trigger_files
+
+    copies = {destination: source for source, destination in _dockerfile_copies().items()}
+    text = GATEWAY_CONFIG.read_text(encoding="utf-8")
+    for destination, source in copies.items():
+        if destination.startswith("/etc/inferwatch/") and (REPO / source).is_dir():
+            text = text.replace(destination + "/", str(REPO / source) + "/").replace(
+                destination, str(REPO / source)
+            )
+    config = load_config_text(text, source=str(GATEWAY_CONFIG), environ={})
+    assert config.notifications.opsgenie.enabled is False
+    assert config.notifications.opsgenie.api_key_env == "INFERWATCH_GENIE_KEY"
+    groups = load_rule_files(config.alerting.rule_files)
+    assert sum(len(group.rules) for group in groups) >= 20
+    assert {rule.severity for group in groups for rule in group.rules} == {"P0", "P1", "P2", "P3"}
+    triggers = load_trigger_files(config.performance.trigger_files)
+    assert len(triggers) == 8
+
+
+def _dockerfile_copies() -> dict[str, str]:
+    copied: dict[str, str] = {}
+    for arguments in dockerfile_args("COPY"):
+        *sources, destination = without_flags(arguments)
+        for source in sources:
+            copied[source.rstrip("/")] = destination.rstrip("/")
+    return copied
 
 
 def test_configmap_embeds_the_gateway_config() -> None:
