@@ -46,7 +46,7 @@ def compare_numeric(profile: FeatureProfile, window: NumericWindow, epsilon: flo
     summary = profile.numeric
     assert summary is not None
     moments = summary.moments
-    reference = np.asarray([value for value in profile.reservoir if isinstance(value, (int, float))])
+    reference = np.asarray(profile.reservoir, dtype=np.float64)  # a numeric reservoir holds only numbers
     reference = reference[np.isfinite(reference)]
     current = np.asarray(window.sample, dtype=np.float64)
     ks = stats.ks_2samp(reference, current)

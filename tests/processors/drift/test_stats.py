@@ -153,6 +153,18 @@ def test_bins_are_right_closed_and_open_ended():
     np.testing.assert_array_equal(counts, [2, 2, 2])
 
 
+@pytest.mark.parametrize("edge_count", [9, 64, 65, 200])
+def test_bin_counts_match_numpy_histogram_on_both_counting_paths(edge_count):
+    # Up to 64 edges bin_counts counts per edge, past that it binary-searches; both must give the
+    # right-closed bins of np.histogram on the reflected axis (histogram bins are left-closed).
+    rng = np.random.default_rng(edge_count)
+    values = rng.normal(size=5000).round(1)  # rounded: many values sit exactly on an edge
+    edges = np.unique(np.quantile(values, np.linspace(0, 1, edge_count + 2)[1:-1]))
+    outer = [-np.inf, *(-edges[::-1]), np.inf]
+    oracle = np.histogram(-values, bins=outer)[0][::-1]
+    np.testing.assert_array_equal(bin_counts(values, edges), oracle)
+
+
 def test_psi_from_samples_constant_reference_and_missing_values():
     result = psi_from_samples([3.0] * 20 + [math.nan], [3.0] * 10 + [4.0] * 10)
     assert result.edges == (3.0,)
