@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 from types import SimpleNamespace
@@ -11,6 +12,8 @@ import pytest
 from gateway.config import Config, ConfigError, load_config_text
 from gateway.performance import register_performance
 from gateway.performance.windows_task import positive_class_for, thresholds_for
+from processors.alerting.rules import load_rules
+from processors.performance.metrics import BENCHMARKS
 from processors.performance.triggers import TriggerLoadError
 
 DEFAULT_TRIGGERS = Path(__file__).resolve().parents[3] / "deploy" / "triggers" / "default.yaml"
@@ -104,3 +107,28 @@ def test_the_default_trigger_file_loads_in_the_gateway() -> None:
 
     names = [trigger.name for trigger in load_trigger_files([str(DEFAULT_TRIGGERS)])]
     assert len(names) == 8 and "accuracy-below-92-for-3-days" in names
+
+
+def test_the_benchmark_rule_pack_pages_at_the_guides_thresholds() -> None:
+    """Latency P95 and error rate have no label window of their own: the guide's table reaches them as the
+    alert rules of deploy/rules/benchmarks.yaml (P2 at warning, P1 at critical); the classification
+    metrics also have rules there. Each rule's threshold is the table's (processors.performance.metrics)."""
+    pack = DEFAULT_TRIGGERS.parents[1] / "rules" / "benchmarks.yaml"
+    rules = [rule for group in load_rules(pack.read_text(encoding="utf-8")) for rule in group.rules]
+    found = {}
+    for rule in rules:
+        signal, operator, value = re.fullmatch(r"(\w+) ([<>]) ([0-9.]+)", rule.expr).groups()
+        found[(signal, rule.severity)] = (operator, float(value))
+    for signal, key in (
+        ("accuracy", "accuracy"),
+        ("precision", "precision"),
+        ("recall", "recall"),
+        ("f1", "f1"),
+        ("latency_p95", "latency_p95_ms"),
+        ("error_rate", "error_rate"),
+    ):
+        threshold = BENCHMARKS[key]
+        operator = ">" if key in ("latency_p95_ms", "error_rate") else "<"
+        assert found[(signal, "P2")] == (operator, threshold.warning), signal
+        assert found[(signal, "P1")] == (operator, threshold.critical), signal
+    assert (BENCHMARKS["latency_p95_ms"].baseline, BENCHMARKS["error_rate"].baseline) == (85, 0.005)
