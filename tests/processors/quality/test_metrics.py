@@ -21,7 +21,7 @@ from datetime import timedelta
 import numpy as np
 import pytest
 
-from processors.quality import Record, SampleMasking, load_quality_rules, measure_quality
+from processors.quality import Record, SampleMasking, load_quality_rules, measure_quality, metrics
 from processors.quality.metrics import timeliness
 
 RULES = load_quality_rules(
@@ -194,3 +194,20 @@ def test_timeliness_p95_matches_numpy_on_many_delays():
     result = timeliness(records, timedelta(seconds=60))
     assert result.p95_seconds == pytest.approx(np.percentile(np.floor(delays * S) / S, 95), rel=1e-9)
     assert result.within == int(np.sum(np.floor(delays * S) / S <= 60))
+
+
+def test_remembered_checks_of_repeated_texts_give_the_same_measurement(monkeypatch):
+    # Each hand-made record 50 times: the texts repeat, so most checks come from the memo; with a
+    # memo of size 0 every value is checked afresh. Both must agree on every metric and violation.
+    records = [
+        Record(r.values, r.event_time_unix_nano + copy, r.received_time_unix_nano, r.key, r.version)
+        for copy in range(50)
+        for r in RECORDS
+    ]
+    remembered = measure_quality(RULES, records, NOW, max_delay=timedelta(minutes=5))
+    monkeypatch.setattr(metrics._MemoizedChecks, "LIMIT", 0)
+    fresh = measure_quality(RULES, records, NOW, max_delay=timedelta(minutes=5))
+    assert remembered == fresh
+    once = measure_quality(RULES, RECORDS, NOW, max_delay=timedelta(minutes=5))
+    assert remembered.validity == metrics.Ratio(50 * once.validity.passed, 50 * once.validity.total)
+    assert remembered.consistency.total == 50 * once.consistency.total > 0
