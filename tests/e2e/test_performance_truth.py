@@ -5,7 +5,9 @@ Labels: FeedbackService over gRPC, OTLP ``ml.feedback`` log records from the SDK
 ``inferwatch feedback import`` of a CSV file; some before their predictions, one duplicated across two ways,
 corrections across ways and within one file, and a label for a request that never came. Then the gateway's
 "performance" task (simulated clock) and ``inferwatch performance --format json``: every metric equals
-scikit-learn on the (prediction, final label) pairs the test expects, not on rows read back.
+scikit-learn on the (prediction, final label) pairs the test expects, not on rows read back. The task runs
+once when only the early labels have joined and again an hour later, when the window has closed: the late
+labels are counted in the window of their predictions. A second model version is kept apart.
 """
 
 from __future__ import annotations
@@ -19,12 +21,16 @@ import grpc
 import numpy as np
 import pytest
 from opentelemetry.exporter.otlp.proto.grpc._log_exporter import OTLPLogExporter
+from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
 from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from sklearn import metrics as sk
 from sklearn.calibration import calibration_curve
 
+from examples.model_service.service import ModelService
 from gateway.cli.main import main as inferwatch
 from gateway.clock import FakeClock
 from gateway.feedback import FeedbackClient
@@ -124,7 +130,7 @@ def _ece(truth_positive: np.ndarray, score: np.ndarray, bins: int = 10) -> float
 
 
 def test_metrics_from_labels_of_every_way_equal_scikit_learn(gateways: GatewayFactory, tmp_path, capsys):
-    clock = FakeClock(START + 2 * HOUR + 30 * 60 * 10**9)
+    clock = FakeClock(START + HOUR + 30 * 60 * 10**9)  # half-way through the hour of the predictions
     gateway = gateways.start("performance.concept_drift.enabled=false", clock=clock, run_tasks=False)
     ids, score, predicted, truth, value_predicted, value_truth = _scenario(np.random.default_rng(5))
     labeler = _Labeler(gateways, gateway, tmp_path)
@@ -153,6 +159,24 @@ def test_metrics_from_labels_of_every_way_equal_scikit_learn(gateways: GatewayFa
         ),
     ):
         _send_with(gateway, model, [(ids[i], START + HOUR + i * 10**9, override(i)) for i in range(N)])
+    _wait_for_joined(gateways, 2 * BEFORE)
+    assert gateway.task("performance").run_once()  # only the labels sent before the predictions so far
+    early = _oracle(
+        score[:BEFORE], predicted[:BEFORE], truth[:BEFORE], value_predicted[:BEFORE], value_truth[:BEFORE]
+    )
+    early_stored = _stored(gateways, "3.0")
+    assert early_stored[(CLASSIFIER, "accuracy")][:2] == (
+        pytest.approx(early[(CLASSIFIER, "accuracy")]),
+        BEFORE,
+    )
+    assert early_stored[(CLASSIFIER, "accuracy")][2]["complete"] is False  # the hour is still running
+
+    # Version 3.1 of the classifier, ten requests in the same hour, all predicted right.
+    newer = [
+        (f"v31-{i}", START + HOUR + (N + i) * 10**9, {"label": "fraud", "score": 0.9}) for i in range(10)
+    ]
+    _send_with(gateway, CLASSIFIER, newer, version="3.1")
+    labeler.grpc([(CLASSIFIER, rid, "fraud") for rid, _, _ in newer])
 
     # Labels after predictions; some are first sent wrong, corrected later by another way.
     wrong = {30: "grpc", 31: "otlp", 32: "csv"}  # request index -> the way its wrong label goes
@@ -170,27 +194,23 @@ def test_metrics_from_labels_of_every_way_equal_scikit_learn(gateways: GatewayFa
     labeler.csv([(CLASSIFIER, ids[31], str(truth[31]))])  # corrects the OTLP label
     labeler.grpc([(CLASSIFIER, ids[32], str(truth[32]))])  # corrects the file's label
 
-    joined = _wait_for_joined(gateways, 2 * N)
-    assert sorted(r for r in joined if r[0] == CLASSIFIER) == sorted(
+    joined = _wait_for_joined(gateways, 2 * N + len(newer))
+    assert sorted(r for r in joined if r[0] == CLASSIFIER and r[1].startswith("t-")) == sorted(
         (CLASSIFIER, ids[i], str(predicted[i]), str(truth[i])) for i in range(N)
     )
     assert gateways.rows("SELECT RequestId FROM ml_unmatched_labels") == [("never-served",)]
+    clock.advance(
+        3600
+    )  # the hour of the predictions has closed; it is recomputed (lookback) with late labels
     assert gateway.task("performance").run_once()
 
     expected = _oracle(score, predicted, truth, value_predicted, value_truth)
-    stored = {
-        (model, signal): (value, samples, json.loads(details))
-        for model, signal, value, samples, details in gateways.rows(
-            "SELECT ModelName, Signal, argMax(Value, EvaluatedAt), argMax(Samples, EvaluatedAt), "
-            "argMax(Details, EvaluatedAt) FROM ml_performance "
-            "WHERE Labels['window'] = '1h' AND WindowStart = fromUnixTimestamp64Nano({start:Int64}) "
-            "GROUP BY ModelName, Signal",
-            {"start": START + HOUR},
-        )
-    }
+    stored = _stored(gateways, "3.0")
     for (model, signal), value in expected.items():
         assert stored[(model, signal)][0] == pytest.approx(value, rel=1e-9, abs=1e-12), (model, signal)
         assert stored[(model, signal)][1] == N
+        assert stored[(model, signal)][2]["complete"] is True
+    assert _stored(gateways, "3.1")[(CLASSIFIER, "accuracy")][:2] == (1.0, len(newer))
     accuracy_details = stored[(CLASSIFIER, "accuracy")][2]
     assert accuracy_details["confusion_matrix"]["counts"] == _matrix(truth, predicted)
     assert stored[(REGRESSOR, "mape")][2]["excluded_zero_targets"] == 2
@@ -200,11 +220,14 @@ def test_metrics_from_labels_of_every_way_equal_scikit_learn(gateways: GatewayFa
 
     capsys.readouterr()
     documents = {}
-    for model in (CLASSIFIER, REGRESSOR):
+    for model, version in ((CLASSIFIER, "3.0"), (REGRESSOR, "3.0"), ("all", "")):
         out = StringIO()
-        arguments = ["performance", "--model", model, "--since", "3650d", "--format", "json"]
+        arguments = ["performance", "--model", model if version else CLASSIFIER, "--since", "3650d"]
         with redirect_stdout(out):
-            assert inferwatch([*arguments, "--url", http_url(gateway)]) == 0
+            assert (
+                inferwatch([*arguments, "--version", version, "--format", "json", "--url", http_url(gateway)])
+                == 0
+            )
         documents[model] = json.loads(out.getvalue())
     for (model, signal), value in expected.items():
         shown = documents[model]["metrics"][signal]["value"]
@@ -219,21 +242,32 @@ def test_metrics_from_labels_of_every_way_equal_scikit_learn(gateways: GatewayFa
     assert document["estimated_accuracy"]["predictions"] == N
     assert [b["count"] for b in document["calibration"]["bins"]] == _bin_counts(score).tolist()
     assert documents[REGRESSOR]["labelled_predictions"] == N
+    both = documents["all"]  # every version of the classifier: 3.0's pairs and 3.1's ten right ones
+    assert both["labelled_predictions"] == N + len(newer) and both["versions"] == ["3.0", "3.1"]
+    all_truth = np.concatenate([truth, ["fraud"] * len(newer)])
+    all_predicted = np.concatenate([predicted, ["fraud"] * len(newer)])
+    assert both["metrics"]["accuracy"]["value"] == pytest.approx(sk.accuracy_score(all_truth, all_predicted))
 
 
-def _send_with(gateway, model: str, requests: list[tuple[str, int, dict]]) -> None:
+def _stored(gateways: GatewayFactory, version: str) -> dict[tuple[str, str], tuple[float, int, dict]]:
+    """The latest point of each (model, signal) of one version in the 1h window of the predictions."""
+    rows = gateways.rows(
+        "SELECT ModelName, Signal, argMax(Value, EvaluatedAt), argMax(Samples, EvaluatedAt), "
+        "argMax(Details, EvaluatedAt) FROM ml_performance "
+        "WHERE Labels['window'] = '1h' AND WindowStart = fromUnixTimestamp64Nano({start:Int64}) "
+        "AND ModelVersion = {version:String} GROUP BY ModelName, Signal",
+        {"start": START + HOUR, "version": version},
+    )
+    return {(model, signal): (value, samples, json.loads(d)) for model, signal, value, samples, d in rows}
+
+
+def _send_with(gateway, model: str, requests: list[tuple[str, int, dict]], version: str = "3.0") -> None:
     """Like test_performance._send, with the whole prediction set per request."""
-    from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
-    from opentelemetry.sdk.trace import TracerProvider
-    from opentelemetry.sdk.trace.export import BatchSpanProcessor
-
-    from examples.model_service.service import ModelService
-
     provider = TracerProvider(resource=Resource.create({"service.name": "truth-api"}))
     provider.add_span_processor(
         BatchSpanProcessor(OTLPSpanExporter(endpoint=grpc_endpoint(gateway), insecure=True))
     )
-    service = ModelService(provider.get_tracer("test"), model_name=model, model_version="3.0")
+    service = ModelService(provider.get_tracer("test"), model_name=model, model_version=version)
     for request_id, start, override in requests:
         service.handle(request_id, {"amount": 10.0}, start_ns=start, prediction_override=override)
     assert provider.force_flush(30_000)
