@@ -499,3 +499,35 @@ def test_a_webhook_that_keeps_refusing_is_given_up(gateways: GatewayFactory, tmp
             )
         assert code == 0
         assert out.getvalue().count("(given up)") == 2
+
+
+def test_window_metrics_drive_alert_rules(gateways: GatewayFactory, tmp_path: Path) -> None:
+    """The points the performance task publishes are signals: the benchmark rule pages at accuracy < 0.92."""
+    rules = tmp_path / "alerts.yaml"
+    rules.write_text(
+        '- alert: AccuracyBelowWarning\n  expr: accuracy{window="1h"} < 0.92\n  severity: P2\n'
+        '- alert: F1BelowWarning\n  expr: f1{window="1h"} < 0.1\n  severity: P2\n'
+    )
+    clock = FakeClock(START + 2 * HOUR + 30 * 60 * 10**9)
+    gateway = gateways.start(
+        "performance.concept_drift.enabled=false",
+        f"alerting.rule_files=[{rules}]",
+        "alerting.evaluation_delay=0s",
+        clock=clock,
+        run_tasks=False,
+    )
+    events = []
+    gateway.notifiers.append(events.append)
+    requests, labels = _window_requests(
+        "alerted", 2, 60, lambda hour: 58 - 18 * hour, np.random.default_rng(6)
+    )
+    _send(gateway, "alerted", requests)
+    _label(gateways, "alerted", labels, START)
+    _wait_for_predictions(gateways, "alerted", len(labels))
+    assert gateway.task("performance").run_once()
+    assert gateway.task("alerts").run_once(), gateway.task("alerts").last_error
+    # the latest 1h window (hour 1: 40 of 60 right) pages; F1 is far above 0.1
+    assert [(e.kind, e.rule.rsplit("/", 1)[-1], e.labels["model"], e.labels["window"]) for e in events] == [
+        ("firing", "AccuracyBelowWarning", "alerted", "1h")
+    ]
+    assert events[0].value == pytest.approx(40 / 60)
