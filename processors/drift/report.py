@@ -8,11 +8,12 @@ table (``processors.drift.render``). Config: none; ``DriftSettings`` carries ``d
 Per numeric feature: two-sample KS between the baseline's reservoir sample and the window's sample,
 normed Wasserstein of the same two samples (divided by the baseline's std over all its rows), PSI
 and Jensen–Shannon over the baseline's PSI bins with the window's counts over all its values, mean
-shift and variance ratio from all values. Per categorical or boolean feature: chi-squared test of
-homogeneity on baseline counts against window counts, PSI, Jensen–Shannon, new categories. The
-p-values of all features are adjusted together (``correction``), then a feature is drifted when
-the adjusted p-value is below ``alpha`` AND its effect (normed Wasserstein, Jensen–Shannon)
-reaches the minimum: the effect-size guard.
+shift and variance ratio from all values; a datetime feature is compared the same way as a numeric
+one of seconds since the epoch. Free text is not compared. Per categorical or boolean feature:
+chi-squared test of homogeneity on baseline counts against window counts, PSI, Jensen–Shannon,
+new categories. The p-values of all features are adjusted together (``correction``), then a
+feature is drifted when the adjusted p-value is below ``alpha`` AND its effect (normed
+Wasserstein, Jensen–Shannon) reaches the minimum: the effect-size guard.
 """
 
 from __future__ import annotations
@@ -160,10 +161,11 @@ def _feature_result(profile: FeatureProfile, window: WindowSummary, settings: Dr
         "feature_type": kind.value,
         "baseline_missing_rate": profile.missing_rate,
     }
-    if kind in (FeatureType.DATETIME, FeatureType.TEXT) or window.rows == 0:
+    if kind is FeatureType.TEXT or window.rows == 0:
         reason = "no current events" if window.rows == 0 else f"{kind.value} features are not compared"
         return FeatureDrift(**base, verdict=NOT_EVALUATED, reason=reason, samples=0, missing_rate=math.nan)
-    if kind is FeatureType.NUMERIC:
+    numeric_kind = kind in (FeatureType.NUMERIC, FeatureType.DATETIME)  # datetimes as epoch seconds
+    if numeric_kind:
         numeric = window.numeric.get(profile.name)
         present = 0 if numeric is None else numeric.present
     else:
@@ -177,7 +179,7 @@ def _feature_result(profile: FeatureProfile, window: WindowSummary, settings: Dr
         return FeatureDrift(
             **base, verdict=INSUFFICIENT, reason=reason, samples=present, missing_rate=missing
         )
-    if kind is FeatureType.NUMERIC:
+    if numeric_kind:
         assert numeric is not None
         comparison = compare_numeric(profile, numeric, settings.epsilon)
         return FeatureDrift(

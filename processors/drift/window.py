@@ -6,13 +6,14 @@ ClickHouse (``processors.drift.window_queries``). Writes: nothing (pure). Config
 
 Both paths produce the same ``WindowSummary``: for a numeric column the counts in the baseline's
 PSI bins, count/mean/variance/min/max and the share outside the baseline's range over ALL current
-values, plus a uniform random sample of at most ``sample_size`` values for KS and Wasserstein; for
-a categorical column the count per category. So a million-row window costs one aggregation pass,
-not a million values in Python.
+values, plus a uniform random sample of at most ``sample_size`` values for KS and Wasserstein (a
+datetime column is a numeric one of epoch seconds); for a categorical column the count per
+category. So a million-row window costs one aggregation pass, not a million values in Python.
 """
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from numpy.typing import ArrayLike
 
 from processors.drift.baseline import BaselineProfile
 from processors.drift.profile import FeatureProfile, FeatureType, category_label, is_missing
+from processors.drift.profile.values import _to_epoch
 from processors.drift.stats import bin_counts
 
 DEFAULT_SAMPLE_SIZE = 5000
@@ -133,7 +135,9 @@ def summarize_columns(
         column = columns.get(feature.name)
         if column is None:
             continue
-        if feature.feature_type is FeatureType.NUMERIC:
+        if feature.feature_type in (FeatureType.NUMERIC, FeatureType.DATETIME):
+            if feature.feature_type is FeatureType.DATETIME:
+                column = epoch_seconds(column)
             summary = summarize_numeric(feature, column, sample_size, rng)
             if summary is not None:
                 numeric[feature.name] = summary
@@ -156,6 +160,18 @@ def summarize_columns(
         if confidence is None or outputs.confidence is None
         else summarize_numeric(outputs.confidence, confidence, sample_size, rng),
     )
+
+
+def epoch_seconds(values: Iterable[Any]) -> np.ndarray:
+    """Datetime values (ISO 8601 text, datetime, date) as seconds since the epoch, naive ones as UTC,
+    the way the baseline profile read them; missing or unparsable values are NaN (missing)."""
+    seconds = []
+    for value in values.tolist() if isinstance(values, np.ndarray) else values:
+        try:
+            seconds.append(math.nan if is_missing(value) else _to_epoch(value))
+        except (TypeError, ValueError, OverflowError):
+            seconds.append(math.nan)
+    return np.asarray(seconds, dtype=np.float64)
 
 
 def _boolean_label(value: Any) -> str | None:

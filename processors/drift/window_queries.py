@@ -47,6 +47,13 @@ NUMERIC_PAIRS = (
     f"if(isNull(PredictionValue), [], [('{VALUE_COLUMN}', assumeNotNull(PredictionValue))]), "
     f"if(isNull(Confidence), [], [('{CONFIDENCE_COLUMN}', assumeNotNull(Confidence))]))"
 )
+# Datetime features arrive as text in CategoricalFeatures; parsed to epoch seconds (naive times as UTC,
+# like ``processors.drift.profile`` reads them) they join the numeric pairs, unparsable text as NaN.
+DATETIME_PAIRS = (
+    "arrayMap(p -> (p.1, ifNull(toFloat64(parseDateTime64BestEffortOrNull(p.2, 6, 'UTC')), nan)), "
+    "arrayFilter(p -> has(JSONExtract({datetimes:String}, 'Array(String)'), p.1), "
+    "arrayZip(CAST(mapKeys(CategoricalFeatures), 'Array(String)'), mapValues(CategoricalFeatures))))"
+)
 CATEGORICAL_PAIRS = (
     "arrayConcat("
     "arrayZip(CAST(mapKeys(CategoricalFeatures), 'Array(String)'), mapValues(CategoricalFeatures)), "
@@ -61,16 +68,21 @@ def _template(name: str) -> Template:
     )
 
 
-def query_text(name: str, edge_positions: int = 1) -> str:
+def query_text(name: str, edge_positions: int = 1, *, datetimes: bool = False) -> str:
     """``queries/<name>.sql`` with the window condition, the column pairs and the bin sum filled in.
 
     ``$bin_sum`` adds one comparison per edge position, ``(value > edges[j][i])`` for j = 1 .. n;
-    only integers built here reach the SQL text.
+    only integers built here reach the SQL text. ``datetimes``: the numeric pairs include the
+    datetime features named by the ``{datetimes:String}`` parameter (a JSON array), parsed from text.
     """
     positions = range(1, int(edge_positions) + 1)
+    numeric_pairs = NUMERIC_PAIRS
+    if datetimes:
+        numeric_pairs = f"arrayConcat({NUMERIC_PAIRS}, {DATETIME_PAIRS})"
     return _template(name).substitute(
         window=WINDOW,
-        numeric_pairs=NUMERIC_PAIRS,
+        numeric_pairs=numeric_pairs,
+        datetime_source=", CategoricalFeatures" if datetimes else "",
         categorical_pairs=CATEGORICAL_PAIRS,
         bin_sum=" + ".join(f"(value > edges[{position}][i])" for position in positions),
     )
@@ -84,7 +96,8 @@ def _numeric_grid(baseline: BaselineProfile) -> dict[str, tuple[tuple[float, ...
     """
     grid: dict[str, tuple[tuple[float, ...], float, float]] = {}
     for feature in baseline.features:
-        if feature.feature_type is FeatureType.NUMERIC and feature.numeric is not None:
+        numbers = (FeatureType.NUMERIC, FeatureType.DATETIME)  # datetimes as epoch seconds
+        if feature.feature_type in numbers and feature.numeric is not None:
             moments = feature.numeric.moments
             grid[feature.name] = (feature.numeric.bin_edges, moments.min, moments.max)
         elif feature.feature_type is FeatureType.BOOLEAN:
@@ -143,7 +156,13 @@ def fetch_window(
     if grid:
         document, width = grid_parameter(grid)
         ppm = min(1_000_000, math.ceil(sample_size * 1_000_000 / rows))
-        found = fetch(query_text("numeric_bins", width), window | {"grid": document, "sample_ppm": ppm})
+        datetimes = [
+            feature.name for feature in baseline.features if feature.feature_type is FeatureType.DATETIME
+        ]
+        parameters = window | {"grid": document, "sample_ppm": ppm}
+        if datetimes:
+            parameters["datetimes"] = json.dumps(datetimes)
+        found = fetch(query_text("numeric_bins", width, datetimes=bool(datetimes)), parameters)
         rng = np.random.Generator(np.random.PCG64(seed))
         numeric = numeric_windows(grid, found, sample_size, rng)
     names = [

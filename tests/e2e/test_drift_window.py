@@ -2,7 +2,8 @@
 
 Rows go straight into ``ml_features`` (the table the OTLP views fill) with known values: numeric
 features with gaps and values outside the baseline's range, a boolean carried both as a bool
-attribute and as a 0/1 number, a categorical feature with labels the baseline never saw, predicted
+attribute and as a 0/1 number, a categorical feature with labels the baseline never saw, a datetime
+feature as ISO 8601 text (some unparsable, some outside the baseline's range), predicted
 classes, values and confidences, and events of another version and outside the window that must
 not count.
 """
@@ -29,6 +30,10 @@ COLUMNS = [
 ]  # fmt: skip
 
 
+def _iso(seconds: float) -> str:
+    return datetime.fromtimestamp(round(seconds, 3), tz=timezone.utc).isoformat()
+
+
 def _at(unix_nano: int) -> datetime:
     return datetime.fromtimestamp(unix_nano / 1e9, tz=timezone.utc)
 
@@ -42,6 +47,7 @@ def test_clickhouse_aggregates_equal_numpy(gateways):
         "age": rng.integers(18, 90, 5000).astype(float),
         "flag": [bool(value) for value in rng.uniform(size=5000) < 0.3],
         "city": rng.choice(["a", "b", "c"], 5000).tolist(),
+        "signup": [_iso(seconds) for seconds in rng.uniform(1.6e9, 1.7e9, 5000)],
         "label": rng.choice(["x", "y"], 5000).tolist(),
         "value": rng.normal(0, 1, 5000),
         "confidence": rng.uniform(0.5, 1, 5000),
@@ -55,6 +61,8 @@ def test_clickhouse_aggregates_equal_numpy(gateways):
     flag = rng.uniform(size=ROWS) < 0.5
     flag_as_number = rng.uniform(size=ROWS) < 0.3  # 0/1 in NumericFeatures instead of a bool attribute
     city = rng.choice(["a", "b", "c", "d", "e"], ROWS)
+    signup = [_iso(seconds) for seconds in rng.uniform(1.58e9, 1.72e9, ROWS)]  # some past min/max
+    signup[::7] = ["not a date"] * len(signup[::7])  # unparsable: missing on both paths
     label = rng.choice(["x", "y", "z"], ROWS)
     value = rng.normal(0.2, 1, ROWS)
     confidence = rng.uniform(0.4, 1, ROWS)
@@ -63,7 +71,7 @@ def test_clickhouse_aggregates_equal_numpy(gateways):
         numeric = {"age": float(age[index])}
         if np.isfinite(amount[index]):
             numeric["amount"] = float(amount[index])
-        categorical = {"city": str(city[index])}
+        categorical = {"city": str(city[index]), "signup": signup[index]}
         if flag_as_number[index]:
             numeric["flag"] = float(flag[index])
         else:
@@ -83,7 +91,7 @@ def test_clickhouse_aggregates_equal_numpy(gateways):
     )  # fmt: skip
     in_memory = summarize_columns(
         baseline,
-        {"amount": amount, "age": age, "flag": flag.tolist(), "city": city},
+        {"amount": amount, "age": age, "flag": flag.tolist(), "city": city, "signup": signup},
         ROWS,
         classes=label,
         values=value,
@@ -91,14 +99,20 @@ def test_clickhouse_aggregates_equal_numpy(gateways):
         sample_size=500,
     )
     assert stored.rows == ROWS
-    for name in ("amount", "age"):
+    assert stored.numeric["signup"].present == ROWS - len(signup[::7])
+    every_value = {
+        "amount": {float(v) for v in amount},
+        "age": {float(v) for v in age},
+        "signup": {datetime.fromisoformat(text).timestamp() for text in signup if text != "not a date"},
+    }
+    for name in ("amount", "age", "signup"):
         db, mem = stored.numeric[name], in_memory.numeric[name]
         assert (db.present, db.bin_counts, db.out_of_range) == (mem.present, mem.bin_counts, mem.out_of_range)
         assert (db.min, db.max) == (mem.min, mem.max)
         assert db.mean == pytest.approx(mem.mean, rel=1e-12)
         assert db.variance == pytest.approx(mem.variance, rel=1e-9)
         assert 350 <= len(db.sample) <= 500  # Bernoulli at 500/3000 of the events, thinned to 500
-        assert set(db.sample) <= {float(v) for v in (amount if name == "amount" else age)}
+        assert set(db.sample) <= every_value[name]
     for db, mem in ((stored.values, in_memory.values), (stored.confidence, in_memory.confidence)):
         assert (db.present, db.bin_counts, db.out_of_range) == (mem.present, mem.bin_counts, mem.out_of_range)
     assert dict(stored.categorical["city"].counts) == dict(in_memory.categorical["city"].counts)
@@ -111,7 +125,8 @@ def test_clickhouse_aggregates_equal_numpy(gateways):
     for db in from_db.features:
         mem = memory_by_name[db.feature]
         assert (db.psi, db.missing_rate, db.new_categories) == (mem.psi, mem.missing_rate, mem.new_categories)
-    assert len(from_db.features) == len(memory_by_name) == 4
+    assert len(from_db.features) == len(memory_by_name) == 5
+    assert {feature.feature: feature.test for feature in from_db.features}["signup"] == "ks"
     assert from_db.classes == from_memory.classes
     # a second evaluation of the same window reads the same sample (replicas agree)
     again = fetch_window(

@@ -2,8 +2,9 @@
 -- bins, with count, mean, population variance, min and max per bin, and a Bernoulli sample.
 -- grid: names, edges[j][i] = j-th interior edge of column i (padded with 1e308), min[i], max[i].
 -- code = bin * 4 + (value < baseline min) + 2 * (value > baseline max); bins are right-closed
--- (bin = number of edges below the value, as numpy.searchsorted(side="left")). Edges are gathered by
--- position and summed as comparisons ($bin_sum) because a per-row lambda over an array is ~3x slower.
+-- (bin = number of edges below the value, as numpy.searchsorted(side="left")). Datetime features
+-- (text in CategoricalFeatures) join as epoch seconds when the query is built with datetimes.
+-- Edges are gathered by position and summed as comparisons ($bin_sum) because a per-row lambda over an array is ~3x slower.
 -- The sample keeps a value when its event's draw (a hash of trace and request id, so replicas draw
 -- the same events) is below {sample_ppm} per million; the report merges bins back into moments.
 WITH JSONExtract(
@@ -16,7 +17,7 @@ SELECT name, code, count() AS n, avg(value) AS mean, varPop(value) AS variance,
 FROM (
     SELECT pair.1 AS name, pair.2 AS value, draw
     FROM (
-        SELECT NumericFeatures, PredictionValue, Confidence,
+        SELECT NumericFeatures, PredictionValue, Confidence$datetime_source,
                cityHash64(TraceId, RequestId, Timestamp) % 1000000 AS draw
         FROM ml_features
         WHERE $window

@@ -8,6 +8,8 @@ mean shift; the multiple-testing corrections against ``scipy.stats.false_discove
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import numpy as np
 import pytest
 from scipy import stats
@@ -240,3 +242,40 @@ def test_no_drift_flags_about_alpha_of_the_features(rows, seeds):
     low, high = stats.binom.ppf([0.025, 0.975], tested, 0.05)
     assert low <= flagged <= high, f"{flagged} of {tested} flagged with no drift at {rows} rows"
     assert flagged_by_default == 0  # the defaults (BH correction, effect-size guard) raise no false alarm
+
+
+def test_datetimes_are_compared_as_epoch_seconds_and_free_text_is_not():
+    rng = np.random.default_rng(9)
+    start = 1_700_000_000.0
+
+    def dates(rows: int, shift_days: float) -> list[str]:
+        seconds = start + shift_days * 86400 + rng.uniform(0, 30 * 86400, rows)
+        return [datetime.fromtimestamp(value, tz=timezone.utc).isoformat() for value in seconds]
+
+    def notes(rows: int) -> list[str]:
+        return [f"free text note number {value} about the request" for value in rng.integers(0, 10**9, rows)]
+
+    reference = {"signup": dates(3000, 0), "stable_signup": dates(3000, 0), "note": notes(3000)}
+    baseline = BaselineBuilder().add(reference, 3000).build()
+    assert baseline.feature("signup").feature_type.value == "datetime"
+    assert baseline.feature("note").feature_type.value == "text"
+    current = {"signup": dates(1000, 10), "stable_signup": dates(1000, 0), "note": notes(1000)}
+    current["signup"][:10] = [None] * 10  # missing
+    window = summarize_columns(baseline, current, 1000, seed=1)
+    results = {feature.feature: feature for feature in build_report(baseline, window).features}
+
+    signup = results["signup"]
+    seconds = np.array([datetime.fromisoformat(text).timestamp() for text in current["signup"][10:]])
+    assert signup.test == "ks" and signup.verdict == DRIFTED
+    assert signup.samples == 990 and signup.missing_rate == pytest.approx(0.01)
+    reservoir = np.array(baseline.feature("signup").reservoir)
+    ks = stats.ks_2samp(reservoir, np.array(window.numeric["signup"].sample))
+    assert signup.p_value == pytest.approx(ks.pvalue, rel=1e-9)
+    assert sorted(window.numeric["signup"].sample) == sorted(seconds.tolist())  # all 990 < sample size
+    assert signup.mean_shift == pytest.approx(
+        (seconds.mean() - baseline.feature("signup").numeric.moments.mean)
+        / baseline.feature("signup").numeric.moments.std,
+        rel=1e-9,
+    )
+    assert results["stable_signup"].verdict == STABLE and results["stable_signup"].test == "ks"
+    assert results["note"].verdict == NOT_EVALUATED and results["note"].test is None
