@@ -51,7 +51,14 @@ def _day_verdict(
 ) -> tuple[bool | None, dict]:
     """(holds, evidence) of one day; holds None when the day has too few samples to say."""
     if trigger.min_features:
-        hits = sorted({entry.feature for entry in entries if _passes(trigger, entry.value, baseline)})
+        hits = sorted(
+            {
+                entry.feature
+                for entry in entries
+                if (not trigger.features or entry.feature in trigger.features)
+                and _passes(trigger, entry.value, baseline)
+            }
+        )
         return len(hits) >= trigger.min_features, {"features": hits, "count": len(hits)}
     entry = entries[-1]
     evidence = {"value": entry.value, "samples": entry.samples}

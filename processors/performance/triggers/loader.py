@@ -2,7 +2,7 @@
 
 Reads: the YAML text (the caller reads the file). Writes: nothing. Layout: ``triggers: [...]`` or a
 top-level list; keys per trigger: name, kind, metric, below, above, below_baseline_by, for,
-min_features, every, new_labels, models, description. Every error is ``FILE:LINE:COLUMN: message``.
+min_features, features, every, new_labels, models, description. Every error is ``FILE:LINE:COLUMN: message``.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ TRIGGER_KEYS = (
     "below_baseline_by",
     "for",
     "min_features",
+    "features",
     "every",
     "new_labels",
     "models",
@@ -42,7 +43,7 @@ TRIGGER_KEYS = (
 # Keys each kind allows beyond name, kind, models and description.
 KIND_KEYS = {
     "performance": ("metric", "below", "above", "below_baseline_by", "for"),
-    "drift": ("metric", "below", "above", "for", "min_features"),
+    "drift": ("metric", "below", "above", "for", "min_features", "features"),
     "time": ("every",),
     "data": ("new_labels",),
 }
@@ -202,6 +203,23 @@ class _Loader:
             elif minimum is not None and minimum < 1:
                 self.error(entries["min_features"][1], f"must be at least 1, got {minimum}")
             values["min_features"] = minimum or 0
+        if "features" in entries:
+            features = self.strings(entries["features"][1], "feature names")
+            minimum = values.get("min_features", 0)
+            if "min_features" not in entries:
+                self.error(
+                    entries["features"][0], "features needs min_features (how many of them must drift)"
+                )
+            elif (
+                minimum
+                and isinstance(entries["features"][1], yaml.SequenceNode)
+                and len(set(features)) < minimum
+            ):
+                self.error(
+                    entries["features"][1],
+                    f"lists {len(set(features))} features, fewer than min_features ({minimum})",
+                )
+            values["features"] = features
 
     def _time(self, node: yaml.Node, entries: dict, values: dict) -> None:
         if "every" not in entries:
@@ -244,9 +262,9 @@ class _Loader:
             return ""
         return str(node.value)
 
-    def strings(self, node: yaml.Node) -> tuple[str, ...]:
+    def strings(self, node: yaml.Node, what: str = "model names") -> tuple[str, ...]:
         if not isinstance(node, yaml.SequenceNode):
-            self.error(node, "expected a list of model names")
+            self.error(node, f"expected a list of {what}")
             return ()
         return tuple(self.string(item) for item in node.value)
 

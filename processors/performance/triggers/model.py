@@ -23,6 +23,7 @@ PERFORMANCE_METRICS = (
     "recall",
     "f1",
     "auc",
+    "log_loss",
     "calibration_error",
     "estimated_accuracy",
     "mae",
@@ -44,7 +45,8 @@ class Trigger:
 
     performance / drift: ``metric`` compared with ``below``, ``above`` or (performance)
     ``below_baseline_by`` (a fraction of the baseline: 0.05 = more than 5 % below), on each of
-    ``days`` consecutive UTC days; drift per feature: on at least ``min_features`` features a day.
+    ``days`` consecutive UTC days; drift per feature: on at least ``min_features`` features a day, of
+    ``features`` (the key features) when given, else of every feature.
     time: ``every`` ("monthly", "quarterly" or a number of days) since the version's first sighting.
     data: ``new_labels`` labels received since the version's first sighting.
     """
@@ -57,6 +59,7 @@ class Trigger:
     below_baseline_by: float | None = None
     days: int = 1
     min_features: int = 0
+    features: tuple[str, ...] = ()  # key features that count for min_features; empty: every feature
     every: str = ""
     every_days: int = 0
     new_labels: int = 0
@@ -79,7 +82,8 @@ class Trigger:
         else:
             test = f"{self.metric} > {self.above:g}"
         if self.min_features:
-            test += f" on {self.min_features}+ features"
+            of = f" of {len(self.features)} key" if self.features else ""
+            test += f" on {self.min_features}+{of} features"
         return test + (f" for {self.days} consecutive days" if self.days > 1 else "")
 
 

@@ -183,6 +183,37 @@ def test_per_feature_drift_needs_min_features_on_the_day() -> None:
     assert fired is not None and fired.evidence["days"][0]["features"] == ["f0", "f1", "f2", "f3", "f4"]
 
 
+def test_only_the_listed_key_features_count() -> None:
+    (trigger,) = load_triggers(
+        "- {name: k, kind: drift, metric: psi, above: 0.25, min_features: 2,\n"
+        "   features: [amount, age, country]}\n",
+        "t.yaml",
+    )
+    assert trigger.features == ("amount", "age", "country")
+    assert trigger.condition_text() == "psi > 0.25 on 2+ of 3 key features"
+    day = _ns("2026-03-01")
+    drifted = [DailyValue(day, 0.4, feature=name) for name in ("amount", "zip", "device")]
+    assert series_firing(trigger, "m", "1", drifted, day + DAY // 2) is None  # one key feature only
+    fired = series_firing(trigger, "m", "1", [*drifted, DailyValue(day, 0.3, feature="age")], day + DAY // 2)
+    assert fired is not None and fired.evidence["days"][0]["features"] == ["age", "amount"]
+
+
+def test_key_features_need_min_features_and_enough_names() -> None:
+    assert _errors(
+        """\
+        - {name: a, kind: drift, metric: psi, above: 0.25, features: [amount]}
+        - {name: b, kind: drift, metric: psi, above: 0.25, min_features: 3, features: [amount, age]}
+        - {name: c, kind: drift, metric: psi, above: 0.25, min_features: 1, features: amount}
+        - {name: d, kind: drift, metric: psi, above: 0.25, min_features: 1, features: []}
+        """
+    ) == [
+        "t.yaml:1:52: features needs min_features (how many of them must drift)",
+        "t.yaml:2:79: lists 2 features, fewer than min_features (3)",
+        "t.yaml:3:79: expected a list of feature names",
+        "t.yaml:4:79: lists 0 features, fewer than min_features (1)",
+    ]
+
+
 @pytest.mark.parametrize(
     ("every", "now", "due"),
     [
