@@ -201,62 +201,17 @@ def test_baselines_from_files_through_the_gateway_find_the_drifted_features(scen
     assert rows["ks_pvalueamount"] < 1e-6 and rows["chi2_pvaluecountry"] < 1e-6
     assert rows["chi2_pvalueis_foreign"] > 0.01
 
-
-def test_window_baseline_and_every_command_without_a_gateway(scenario, gateways, capsys):
-    gateway, files = scenario
-    window = "2025-10-09T08:00:00Z/2025-10-09T09:00:00Z"  # the first (reference) hour
-    code, out, err = cli(
-        capsys, "baseline", "create", "--model", MODEL, "--version", VERSION, "--from-window", window,
-        "--activate", "--url", http_url(gateway),
-    )  # fmt: skip
-    assert code == 0, err
-    created = json.loads(out)
-    assert (created["rows"], created["active"], created["source"]) == (
-        EVENTS_PER_HOUR,
-        True,
-        "window 2025-10-09T08:00:00Z/2025-10-09T09:00:00Z",
+    # a second replica on the same storage, 90 s later in the same 5 min interval: same window, same
+    # sample (drawn by hash), so ml_drift keeps one result per signal and labels with the same values
+    # (the later EvaluatedAt, the replica's, is the one FINAL keeps)
+    kept = (
+        "SELECT Signal, Labels, toString(Value), toUnixTimestamp64Nano(EvaluatedAt) FROM ml_drift FINAL "
+        "WHERE WindowEnd = fromUnixTimestamp64Nano({end:Int64}) ORDER BY Signal, toString(Labels)"
     )
-    gateway.shutdown(grace=1)
-
-    # no gateway answers on this endpoint: every command opens ClickHouse itself
-    direct = [
-        "--set", f"clickhouse.dsn=chdb://{gateways.chdb_dir}",
-        "--set", f"clickhouse.database={gateways.database}",
-        "--set", "receivers.http.endpoint=127.0.0.1:9",
-    ]  # fmt: skip
-    code, out, err = cli(capsys, "baseline", "show", "--model", MODEL, "--version", VERSION, *direct)
-    assert code == 0, err
-    assert "(prediction class)" in out and "country" in out and "(active)" in out
-    code, out, err = cli(
-        capsys, "drift", "--model", MODEL, "--until", "2025-10-09T10:00:00Z", "--format", "json", *direct
-    )
-    assert code == 0, err
-    (report,) = json.loads(out)["reports"]
-    verdicts = _verdicts(report)
-    assert {name for name, verdict in verdicts.items() if verdict == "drifted"} == DRIFTED
-    assert {name for name, verdict in verdicts.items() if verdict == "stable"} == UNCHANGED
-
-    code, out, err = cli(
-        capsys,
-        "baseline",
-        "create",
-        "--model",
-        MODEL,
-        "--version",
-        VERSION,
-        "--from",
-        str(files["csv"]),
-        *direct,
-    )
-    assert code == 0, err
-    second = json.loads(out)
-    assert (second["revision"], second["active"]) == (2, False)
-    code, out, err = cli(capsys, "baseline", "activate", second["id"], *direct)
-    assert code == 0 and json.loads(out)["active"], err
-    code, out, err = cli(capsys, "baseline", "list", *direct)
-    assert code == 0
-    lines = out.splitlines()
-    assert lines[0].split()[:3] == ["ID", "MODEL", "VERSION"]
-    assert second["id"] in lines[1] and "yes" in lines[1] and "yes" not in lines[2]
-    code, out, err = cli(capsys, "baseline", "activate", "nope", *direct)
-    assert code == 1 and "no baseline 'nope'" in err
+    first = gateways.rows(kept, {"end": NOW})
+    replica = gateways.start(clock=FakeClock(NOW + 90 * SECOND), run_tasks=False)
+    assert replica.task("drift").run_once(), replica.task("drift").last_error
+    second = gateways.rows(kept, {"end": NOW})
+    assert len(first) > 20 and {row[3] for row in first} == {NOW}
+    assert {row[3] for row in second} == {NOW + 90 * SECOND}  # every point rewritten by the replica
+    assert [row[:3] for row in second] == [row[:3] for row in first]  # one result, equal values
