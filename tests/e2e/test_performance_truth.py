@@ -173,9 +173,15 @@ def test_metrics_from_labels_of_every_way_equal_scikit_learn(gateways: GatewayFa
 
     # Version 3.1 of the classifier, ten requests in the same hour, all predicted right.
     newer = [
-        (f"v31-{i}", START + HOUR + (N + i) * 10**9, {"label": "fraud", "score": 0.9}) for i in range(10)
+        (f"v31-{i}", START + HOUR + (N + i) * 10**9, {"label": "fraud", "score": 0.9, "confidence": 0.9})
+        for i in range(10)
     ]
     _send_with(gateway, CLASSIFIER, newer, version="3.1")
+    gateways.rows("SELECT 1")  # flushes the writers
+    assert gateway.task("performance").run_once()  # no label yet: estimated accuracy (CBPE) only
+    unlabelled = _stored(gateways, "3.1")
+    assert set(unlabelled) == {(CLASSIFIER, "estimated_accuracy")}
+    assert unlabelled[(CLASSIFIER, "estimated_accuracy")][:2] == (pytest.approx(0.9), len(newer))
     labeler.grpc([(CLASSIFIER, rid, "fraud") for rid, _, _ in newer])
 
     # Labels after predictions; some are first sent wrong, corrected later by another way.
@@ -210,7 +216,9 @@ def test_metrics_from_labels_of_every_way_equal_scikit_learn(gateways: GatewayFa
         assert stored[(model, signal)][0] == pytest.approx(value, rel=1e-9, abs=1e-12), (model, signal)
         assert stored[(model, signal)][1] == N
         assert stored[(model, signal)][2]["complete"] is True
-    assert _stored(gateways, "3.1")[(CLASSIFIER, "accuracy")][:2] == (1.0, len(newer))
+    labelled = _stored(gateways, "3.1")
+    assert labelled[(CLASSIFIER, "accuracy")][:2] == (1.0, len(newer))
+    assert labelled[(CLASSIFIER, "estimated_accuracy")][2]["realised_accuracy"] == 1.0  # shown beside
     accuracy_details = stored[(CLASSIFIER, "accuracy")][2]
     assert accuracy_details["confusion_matrix"]["counts"] == _matrix(truth, predicted)
     assert stored[(REGRESSOR, "mape")][2]["excluded_zero_targets"] == 2
