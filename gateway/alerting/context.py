@@ -5,6 +5,7 @@ the dashboard's own SQL (``processors.ml.signals.queries``), the latest points o
 ``ml_quality`` (``gateway.storage.series.latest_points``). Writes: nothing. Config keys:
 ``notifications.delivery.context_timeout`` (ClickHouse ``max_execution_time`` of each query).
 
+Error classes come with the event when the evaluator counted them in its cycle (no query then).
 Each section is gathered on its own: a failing or slow query leaves its section out (logged and
 counted) and the page still goes out. ``context_timeout`` is the budget of all of them together:
 each query may run for what is left of it (ClickHouse ``max_execution_time``), and a section whose
@@ -83,8 +84,14 @@ class ContextSource:
             deployments = self._section(
                 "deployments", failed, deadline, lambda c: self._deployments(c, request)
             )
-            errors = self._section(
-                "error classes", failed, deadline, lambda c: self._error_classes(c, request)
+            errors = (
+                tuple(ErrorClass(name or "unknown", count) for name, count in event.error_classes)[
+                    :TOP_ERROR_CLASSES
+                ]
+                if event.error_classes is not None  # counted by the evaluator this cycle
+                else self._section(
+                    "error classes", failed, deadline, lambda c: self._error_classes(c, request)
+                )
             )
             related = self._section(
                 "related signals", failed, deadline, lambda c: self._related(c, model, end_ns)

@@ -2,8 +2,9 @@
 
 Reads: the rule files (``alerting.rule_files``), the signals (``gateway.alerting.signal_source``), silences
 and the stored alert state (``gateway.alerting.alert_store``). Writes: ``ml_alert_state``, ``ml_alerts``, and
-``AlertEvent``s to every callable in ``gateway.notifiers``. Config keys: ``alerting.*``,
-``ml.low_confidence_threshold``. Semantics: docs/alert-rules.md ("Evaluation in the gateway").
+``AlertEvent``s to every callable in ``gateway.notifiers``. Tasks: ``alerts`` (the cycles) and
+``alert-baselines`` (live baselines, every ``baseline_refresh``, on its own client). Config keys:
+``alerting.*``, ``ml.low_confidence_threshold``. Semantics: docs/alert-rules.md ("Evaluation in the gateway").
 
 One cycle at ``now``: each rule is evaluated once over the signals of every model (one query per signal
 family, shared by all rules), its results kept for the models its selector names, and advanced through the
@@ -37,7 +38,9 @@ from gateway.config.alerting_schema import AlertingConfig
 from gateway.scheduling import PeriodicTask
 from processors.alerting.evaluation import (
     Threshold,
+    baseline_families,
     category,
+    error_class_counts,
     escalation,
     escalation_ladders,
     format_window,
@@ -156,12 +159,16 @@ class AlertEvaluator:
         self.client = client
         self.notifiers = notifiers
         self.low_confidence = low_confidence
-        self.baselines = BaselineCache(config.baseline_refresh, config.baseline_window)
+        self.baselines = BaselineCache(config.baseline_refresh, config.baseline_window, background=True)
+        self.baseline_families = baseline_families(
+            node for rule in self.rules for node in (rule.node, rule.resolve_node) if node is not None
+        )
         self.requests = RequestCache()
         self.states: dict[str, RuleState] = {rule.id: RuleState(rule.id) for rule in self.rules}
         self.escalated: dict[str, dict[str, str]] = {rule.id: {} for rule in self.rules}
         self.errors: dict[str, str] = {}  # rule id -> the error of its last evaluation
         self._saved: dict[str, dict[str, Any]] = {}
+        self._cycle: SignalCycle | None = None
         self.last_cycle_queries = 0
 
     def restore(self) -> int:
@@ -174,6 +181,13 @@ class AlertEvaluator:
                 self._saved[rule_id] = document
                 restored += 1
         return restored
+
+    def refresh_baselines(self, client: Any, now_unix_nano: int) -> None:
+        """The ``alert-baselines`` task: recompute the live baselines the rules use, off the cycle; the
+        reference window ends where the longest rule window starts."""
+        longest = max((rule.rule.window for rule in self.rules), default=timedelta(0))
+        end_ns = now_unix_nano - (self.config.evaluation_delay + longest) // timedelta(microseconds=1) * 1000
+        self.baselines.refresh(client, self.baseline_families, end_ns, self.low_confidence)
 
     def run(self, now_unix_nano: int) -> None:
         now = now_unix_nano / 1e9
@@ -188,6 +202,7 @@ class AlertEvaluator:
             windows=[rule.rule.window for rule in self.rules],
             requests=self.requests,
         )
+        self._cycle = cycle
         transitions: list[tuple[LoadedRule, Any]] = []
         for rule in self.rules:
             try:
@@ -304,7 +319,21 @@ class AlertEvaluator:
             runbook=rule.rule.runbook,
             category=rule.category,
             escalated_to=escalated_to,
+            error_classes=self._error_classes(rule, labels) if kind == "firing" else None,
         )
+
+    def _error_classes(
+        self, rule: LoadedRule, labels: Mapping[str, str]
+    ) -> tuple[tuple[str, int], ...] | None:
+        """The page's "top error classes" from this cycle's request counts (no query per page)."""
+        if not labels.get("model") or self._cycle is None:
+            return None
+        try:
+            samples = self._cycle.source(rule.rule.window).series("error_class_rate")
+        except Exception:  # boundary: the notifier then queries them itself
+            log.exception("error classes of %s for its page", rule.id)
+            return None
+        return error_class_counts(samples, labels["model"], labels.get("version"))
 
     def _summary(self, rule: LoadedRule, labels: Mapping[str, str], value: float) -> str:
         rendered = rule.rule.render_annotations({**rule.rule.labels, **labels}, value)
@@ -353,6 +382,16 @@ def register_alerting(gateway: Any) -> AlertEvaluator | None:
     )
     gateway.tasks.append(
         PeriodicTask("alerts", config.evaluation_interval.total_seconds(), evaluator.run, gateway.clock)
+    )
+    # Its own client: a 7-day baseline query runs beside the cycles instead of inside one.
+    baseline_client = gateway.open_client()
+    gateway.tasks.append(
+        PeriodicTask(
+            "alert-baselines",
+            config.baseline_refresh.total_seconds(),
+            lambda now: evaluator.refresh_baselines(baseline_client, now),
+            gateway.clock,
+        )
     )
     gateway.alert_evaluator = evaluator
     return evaluator

@@ -11,15 +11,16 @@ One ``SignalCycle`` per evaluation: each family query runs at most once per (fam
 every model at once, and the stored signals once, whatever the number of rules. ``baseline(name,
 labels)`` is (1) ``alerting.baselines[model][name]`` when configured, else (2) for a live signal its value
 over the trailing ``baseline_window`` that ends where the rule's window starts, across the model's
-versions (so a new version has a baseline at once), cached in a ``BaselineCache`` for ``baseline_refresh``;
-stored signals have only configured baselines.
+versions (so a new version has a baseline at once), kept in a ``BaselineCache`` and recomputed every
+``baseline_refresh`` off the evaluation cycle; stored signals have only configured baselines.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -98,14 +99,22 @@ def _baseline_key(labels: Mapping[str, str]) -> Labels:
     return Labels({**labels, "version": ""})  # reference values are per model across versions
 
 
-@dataclass
 class BaselineCache:
-    """Reference values of live signals by (signal, labels without version), per family; refreshed when
-    older than ``refresh`` (kept across cycles by the evaluator)."""
+    """Reference values of live signals by (signal, labels without version), per family.
 
-    refresh: timedelta
-    length: timedelta
-    _values: dict[str, tuple[int, dict[str, dict[Labels, float]]]] = field(default_factory=dict)
+    A family's values are computed on its first lookup and then only by ``refresh`` — run by the
+    ``alert-baselines`` task on its own thread and client every ``baseline_refresh`` — so an evaluation
+    cycle never waits for a 7-day query once the values exist (they change slowly; a refresh swaps them in
+    whole). Without a refresher (``background=False``), a lookup recomputes values older than ``refresh``.
+    """
+
+    def __init__(self, refresh: timedelta, length: timedelta, *, background: bool = False) -> None:
+        self.refresh_every = refresh
+        self.length = length
+        self.background = background
+        self._values: dict[str, tuple[int, dict[str, dict[Labels, float]]]] = {}
+        self._lock = threading.Lock()  # one computation of a family at a time; readers never take it
+        self.computed = 0  # family computations (for tests and the benchmark)
 
     def lookup(
         self,
@@ -117,16 +126,36 @@ class BaselineCache:
         low_confidence: float,
     ) -> float | None:
         cached = self._values.get(family)
-        if cached is None or window_start_ns - cached[0] >= _ns(self.refresh) or window_start_ns < cached[0]:
-            reference = Window(window_start_ns - _ns(self.length), window_start_ns)
-            series = fetch_family(client, family, reference, low_confidence, by_version=False)
-            values = {
-                signal: {_baseline_key(sample.labels): sample.value for sample in samples}
-                for signal, samples in series.items()
-            }
-            cached = (window_start_ns, values)
-            self._values[family] = cached
+        if cached is None or (not self.background and self._stale(cached[0], window_start_ns)):
+            with self._lock:  # a refresh in flight finishes first, then is used
+                cached = self._values.get(family)
+                if cached is None or (not self.background and self._stale(cached[0], window_start_ns)):
+                    cached = self._compute(client, family, window_start_ns, low_confidence)
         return cached[1].get(name, {}).get(_baseline_key(labels))
+
+    def refresh(
+        self, client: Any, families: Sequence[str], window_start_ns: int, low_confidence: float
+    ) -> None:
+        """Recompute ``families`` for a reference window ending at ``window_start_ns``."""
+        for family in families:
+            with self._lock:
+                self._compute(client, family, window_start_ns, low_confidence)
+
+    def _stale(self, computed_for: int, window_start_ns: int) -> bool:
+        return window_start_ns - computed_for >= _ns(self.refresh_every) or window_start_ns < computed_for
+
+    def _compute(
+        self, client: Any, family: str, window_start_ns: int, low_confidence: float
+    ) -> tuple[int, dict[str, dict[Labels, float]]]:
+        reference = Window(window_start_ns - _ns(self.length), window_start_ns)
+        series = fetch_family(client, family, reference, low_confidence, by_version=False)
+        values = {
+            signal: {_baseline_key(sample.labels): sample.value for sample in samples}
+            for signal, samples in series.items()
+        }
+        self.computed += 1
+        self._values[family] = (window_start_ns, values)
+        return self._values[family]
 
 
 class SignalCycle:

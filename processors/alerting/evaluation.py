@@ -8,6 +8,8 @@ Reads: loaded rules (``processors.alerting.rules``). Writes: nothing (pure).
   means the whole request (``stage="request"``), so the guide's ``latency_p95 > 200`` fires once per
   model, and ``latency_p95{stage="inference"}`` or ``{stage=~".+"}`` asks for stages.
 - **Category** (the notifier's default runbook and tags): from the first signal of the expression.
+- **Page inputs**: the families whose baselines the rules read; a page's error classes from the cycle's
+  ``error_class_rate`` samples.
 - **Escalation** ("the next severity"): rules of one *family* are written ``S op N`` with the same
   selector ``S`` and comparison direction and differ only in the number ``N`` (``error_rate > 0.05`` P1,
   ``error_rate > 0.10`` P0). While an instance of one rule fires, the value crossing a stricter family
@@ -29,11 +31,12 @@ from processors.alerting.expr import (
     Matcher,
     Node,
     NumberLiteral,
+    Sample,
     Selector,
     Unary,
     format_expr,
 )
-from processors.alerting.live.shape import LATENCY_SIGNALS
+from processors.alerting.live.shape import FAMILY_OF, LATENCY_SIGNALS, LIVE_SIGNALS
 from processors.alerting.rules import SEVERITIES, Rule, RuleGroup
 
 DEFAULT_STAGE = "request"
@@ -92,26 +95,48 @@ def with_default_stage(node: Node) -> Node:
     return node
 
 
-def signals_of(node: Node) -> list[str]:
-    """The signal names an expression reads, in order of appearance, without repeats."""
+def signals_of(node: Node, *, baselines_only: bool = False) -> list[str]:
+    """The signal names an expression reads (only those inside ``baseline(...)`` with
+    ``baselines_only``), in order of appearance, without repeats."""
     found: list[str] = []
 
-    def walk(current: Node) -> None:
+    def walk(current: Node, in_baseline: bool) -> None:
         if isinstance(current, Selector):
-            if current.name not in found:
+            if current.name not in found and (in_baseline or not baselines_only):
                 found.append(current.name)
         elif isinstance(current, Baseline):
-            walk(current.selector)
+            walk(current.selector, True)
         elif isinstance(current, Aggregation):
-            walk(current.expr)
+            walk(current.expr, in_baseline)
         elif isinstance(current, Unary):
-            walk(current.operand)
+            walk(current.operand, in_baseline)
         elif isinstance(current, Binary):
-            walk(current.left)
-            walk(current.right)
+            walk(current.left, in_baseline)
+            walk(current.right, in_baseline)
 
-    walk(node)
+    walk(node, False)
     return found
+
+
+def baseline_families(nodes: Iterable[Node]) -> tuple[str, ...]:
+    """The live-signal families whose baselines the expressions read (the ``alert-baselines`` task's)."""
+    names = {name for node in nodes for name in signals_of(node, baselines_only=True)}
+    return tuple(sorted({FAMILY_OF[name] for name in names if name in LIVE_SIGNALS}))
+
+
+def error_class_counts(
+    samples: Iterable[Sample], model: str, version: str | None = None
+) -> tuple[tuple[str, int], ...]:
+    """Failed requests by error class of ``model`` (and ``version``) from ``error_class_rate`` samples
+    (rate x requests), most first then by name."""
+    counts: dict[str, int] = {}
+    for sample in samples:
+        labels = sample.labels
+        if labels.get("model") != model or (version and labels.get("version") != version):
+            continue
+        name = labels.get("error_class", "")
+        counts[name] = counts.get(name, 0) + round(sample.value * (sample.samples or 0))
+    return tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
 def category(node: Node) -> str:

@@ -34,6 +34,9 @@ class AlertEvent:
     runbook: str | None = None
     category: str = ""  # e.g. "error-rate", "latency", "drift", "quality", "performance"
     escalated_to: str | None = None  # for kind "escalated": the severity now reached
+    # (error class, failed requests) in the rule window, most first, when the evaluator read them this
+    # cycle; None: the notifier queries them.
+    error_classes: tuple[tuple[str, int], ...] | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in EVENT_KINDS:

@@ -233,3 +233,20 @@ def test_baselines_infrastructure_and_service_up(cycle):
     for name in ("rps", "timeout_rate", "error_class_rate", "latency_p99", "latency_p95"):
         source.series(name)
     assert signal_cycle.queries == queries + 2  # every family is read once per cycle
+
+
+def test_background_baselines_are_computed_once_and_then_only_by_refresh(cycle):
+    _, client, evaluated_at, durations = cycle
+    expected = np.percentile(np.array(durations["baseline"]), 95) / 1e6
+    labels = {"model": "fraud", "version": "1", "stage": "request"}
+    cache = BaselineCache(timedelta(hours=1), timedelta(days=7), background=True)
+    start = Window.ending(evaluated_at, timedelta(minutes=5)).start_unix_nano
+    assert cache.lookup(client, "latency", "latency_p95", labels, start, 0.5) == pytest.approx(expected)
+    later = start + 2 * 3600 * SECOND  # past baseline_refresh: a cycle still never recomputes
+    assert cache.lookup(client, "latency", "latency_p95", labels, later, 0.5) == pytest.approx(expected)
+    assert cache.computed == 1
+    cache.refresh(client, ["latency", "requests"], start, 0.5)  # what the alert-baselines task runs
+    assert cache.computed == 3
+    assert cache.lookup(client, "latency", "latency_p95", labels, later, 0.5) == pytest.approx(expected)
+    cache.refresh(client, ["latency"], start - 8 * 24 * 3600 * SECOND, 0.5)  # a week with no traffic
+    assert cache.lookup(client, "latency", "latency_p95", labels, later, 0.5) is None

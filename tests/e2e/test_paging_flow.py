@@ -1,8 +1,8 @@
 """The whole path: errors injected into the instrumented example service → OTLP → the alert rule fires
 after ``for`` → exactly one Opsgenie create at the local stand-in → recovery → exactly one close.
 
-Traffic and minute-by-minute evaluation are those of tests/e2e/test_alerting.py (the evaluator's own
-e2e, which captures events); here the gateway's notification subsystem turns them into requests.
+Traffic and minute-by-minute evaluation come from tests/e2e/alerting_support.py (shared with the
+evaluator's own e2e, which captures events); here the notification subsystem turns them into requests.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import pytest
 
 from gateway.clock import FakeClock
 from processors.alerting.opsgenie import HIGH_ERROR_RATE_RUNBOOK, alias
+from tests.e2e.alerting_support import ERROR_RULE, MINUTE, MODEL, T0, run_minute, send_traffic, write_rules
 from tests.e2e.conftest import GatewayFactory
-from tests.e2e.test_alerting import ERROR_RULE, MINUTE, MODEL, T0, _rules, _run, _send_traffic
 from tests.support import opsgenie_models
 from tests.support.opsgenie_server import OpsgenieServer
 
@@ -33,7 +33,7 @@ def test_injected_errors_page_once_and_close_once(
 ):
     clock = FakeClock(T0)
     gateway = gateways.start(
-        f"alerting.rule_files=[{_rules(tmp_path, ERROR_RULE)}]",
+        f"alerting.rule_files=[{write_rules(tmp_path, ERROR_RULE)}]",
         "alerting.evaluation_delay=0s",
         "notifications.opsgenie.enabled=true",
         f"notifications.opsgenie.api_url={opsgenie.url}",
@@ -41,10 +41,10 @@ def test_injected_errors_page_once_and_close_once(
         clock=clock,
         run_tasks=False,
     )
-    _send_traffic(gateways, gateway)
+    send_traffic(gateways, gateway)
     creates_by_minute = {}
     for minute in range(5, 22):
-        _run(gateway, clock, minute)
+        run_minute(gateway, clock, minute)
         assert gateway.task("notifications").run_once()
         creates_by_minute[minute] = len(opsgenie.accepted("create"))
     # The error rate is above 5% from minute 6; with for: 5m the page goes out at minute 11, once.
@@ -72,3 +72,42 @@ def test_injected_errors_page_once_and_close_once(
     assert close.path == f"/v2/alerts/{body['alias']}/close" and close.query == {"identifierType": "alias"}
     (alert,) = opsgenie.history
     assert alert.closed and alert.count == 1 and len(opsgenie.requests) == 2
+
+
+def test_two_replicas_evaluating_the_same_rules_open_one_alert(
+    gateways: GatewayFactory, opsgenie: OpsgenieServer, tmp_path
+):
+    """Two gateways on one database, each with its own outbox, both evaluating the rule (what happens
+    when ``alerting.enabled`` is left on for every replica): both create with the same alias, so
+    Opsgenie keeps one alert (its count goes to 2) and pages once; both close it."""
+    clock = FakeClock(T0)
+    rule_file = write_rules(tmp_path, ERROR_RULE)
+    replicas = [
+        gateways.start(
+            f"alerting.rule_files=[{rule_file}]",
+            "alerting.evaluation_delay=0s",
+            "notifications.opsgenie.enabled=true",
+            f"notifications.opsgenie.api_url={opsgenie.url}",
+            "notifications.opsgenie.api_key_env=INFERWATCH_FLOW_GENIE_KEY",
+            f"notifications.opsgenie.source=replica-{name}",
+            f"data_dir={tmp_path / name}",
+            clock=clock,
+            run_tasks=False,
+        )
+        for name in ("a", "b")
+    ]
+    send_traffic(gateways, replicas[0])
+    for minute in range(5, 22):
+        for replica in replicas:
+            run_minute(replica, clock, minute)
+            assert replica.task("notifications").run_once()
+    creates = opsgenie.accepted("create")
+    assert sorted(c.body["source"] for c in creates) == ["replica-a", "replica-b"]
+    assert (
+        creates[0].body["alias"]
+        == creates[1].body["alias"]
+        == alias("ErrorRateHigh", {"model": MODEL, "version": "2.1.0"})
+    )
+    (alert,) = opsgenie.history  # one alert, one page
+    assert alert.count == 2 and alert.closed
+    assert len(opsgenie.accepted("close")) == 2  # the second close finds it closed: nothing happens

@@ -74,3 +74,18 @@ def test_no_model_label_means_no_queries() -> None:
         alert_event(labels={"pod": "x"})
     )
     assert client.budgets == [] and context.failed_sections == ()
+
+
+def test_error_classes_counted_by_the_evaluator_need_no_query() -> None:
+    clock = FakeClock()
+    client = SlowClient(clock, seconds=0.1, fail_on="ml_request_breakdown")  # would fail if asked
+    classes = (*((f"server_{500 + i}", 10 - i) for i in range(7)), ("", 1))
+    context = ContextSource(lambda: client, timedelta(seconds=5), clock).gather(
+        alert_event(error_classes=classes)
+    )
+    assert context.failed_sections == () and len(client.budgets) == 3  # deployments, ml_drift, ml_quality
+    assert context.error_classes == tuple(ErrorClass(name, count) for name, count in classes[:5])
+    no_failures = ContextSource(lambda: client, timedelta(seconds=5), clock).gather(
+        alert_event(error_classes=(("", 4),))
+    )
+    assert no_failures.error_classes == (ErrorClass("unknown", 4),)

@@ -8,7 +8,9 @@ import pytest
 
 from processors.alerting.evaluation import (
     Threshold,
+    baseline_families,
     category,
+    error_class_counts,
     escalation,
     escalation_ladders,
     format_window,
@@ -92,6 +94,37 @@ def test_signals_of_lists_each_signal_once_in_order() -> None:
         "rps",
         "latency_p95",
     ]
+    expr = "error_rate > 2 * baseline(error_rate) or latency_p95 > max(baseline(latency_p95{stage='x'}))"
+    assert signals_of(parse(expr), baselines_only=True) == ["error_rate", "latency_p95"]
+    assert signals_of(parse("latency_p95 > 2 * baseline(error_rate)"), baselines_only=True) == ["error_rate"]
+
+
+def test_baseline_families_are_those_of_live_signals_inside_baseline() -> None:
+    nodes = [
+        parse("latency_p95 > 2 * baseline(latency_p95)"),
+        parse("error_rate > 3 * baseline(timeout_rate) and rps > 1"),
+        parse("psi > baseline(psi)"),  # stored: only configured baselines, nothing to compute
+        parse("cpu_utilization > 0.9"),
+    ]
+    assert baseline_families(nodes) == ("latency", "requests")
+    assert baseline_families([]) == ()
+
+
+def test_error_class_counts_are_rate_times_requests_of_the_model_and_version() -> None:
+    def sample(model: str, version: str, error_class: str, failed: int, requests: int) -> Sample:
+        labels = {"model": model, "version": version, "error_class": error_class}
+        return Sample(labels, failed / requests, requests)
+
+    samples = [
+        sample("fraud", "1", "server_503", 7, 40),
+        sample("fraud", "2", "server_503", 5, 12),
+        sample("fraud", "2", "timeout", 5, 12),
+        sample("fraud", "1", "client_400", 1, 40),
+        sample("churn", "1", "server_503", 30, 30),
+    ]
+    assert error_class_counts(samples, "fraud") == (("server_503", 12), ("timeout", 5), ("client_400", 1))
+    assert error_class_counts(samples, "fraud", "2") == (("server_503", 5), ("timeout", 5))
+    assert error_class_counts(samples, "ranker") == ()
 
 
 LEVELS = """
