@@ -97,12 +97,35 @@ def cli(capsys, *arguments: str) -> tuple[int, str, str]:
     return code, captured.out, captured.err
 
 
+# The issue's alert examples: a mean shift beyond 2 baseline standard deviations, more than 5% missing.
+ALERT_RULES = """\
+- alert: MeanShift
+  expr: mean_shift > 2
+  severity: P3
+- alert: MissingValues
+  expr: missing_rate > 0.05
+  severity: P3
+- alert: ManyFeaturesDrifted
+  expr: drifted_features >= 2
+  severity: P2
+"""
+
+
 @pytest.fixture
 def scenario(gateways: GatewayFactory, tmp_path: Path):
-    gateway = gateways.start(clock=FakeClock(NOW), run_tasks=False)
+    rules = tmp_path / "drift-alerts.yaml"
+    rules.write_text(ALERT_RULES)
+    gateway = gateways.start(
+        f"alerting.rule_files=[{rules}]",
+        "alerting.evaluation_delay=0s",
+        clock=FakeClock(NOW),
+        run_tasks=False,
+    )
     rng = np.random.default_rng(2026)
     reference_hour = draw(rng, EVENTS_PER_HOUR, drifted=False)
     current_hour = draw(rng, EVENTS_PER_HOUR, drifted=True)
+    for row in current_hour[::10]:  # 10% of the current events lack the account age
+        del row["account_age_days"]
     step = HOUR // EVENTS_PER_HOUR
     requests = [(NOW - 2 * HOUR + index * step, row) for index, row in enumerate(reference_hour)]
     requests += [(NOW - HOUR + index * step, row) for index, row in enumerate(current_hour)]
@@ -201,6 +224,18 @@ def test_baselines_from_files_through_the_gateway_find_the_drifted_features(scen
     assert rows["ks_pvalueamount"] < 1e-6 and rows["chi2_pvaluecountry"] < 1e-6
     assert rows["chi2_pvalueis_foreign"] > 0.01
 
+    # the alert examples fire on exactly the features they describe
+    events = []
+    gateway.notifiers.append(events.append)
+    assert gateway.task("alerts").run_once(), gateway.task("alerts").last_error
+    fired = {(event.rule.rsplit("/", 1)[-1], event.labels.get("feature", "")) for event in events}
+    assert fired == {
+        ("MeanShift", "amount"),
+        ("MissingValues", "account_age_days"),
+        ("ManyFeaturesDrifted", ""),
+    }
+    assert {event.kind for event in events} == {"firing"}
+
     # a second replica on the same storage, 90 s later in the same 5 min interval: same window, same
     # sample (drawn by hash), so ml_drift keeps one result per signal and labels with the same values
     # (the later EvaluatedAt, the replica's, is the one FINAL keeps)
@@ -215,3 +250,63 @@ def test_baselines_from_files_through_the_gateway_find_the_drifted_features(scen
     assert len(first) > 20 and {row[3] for row in first} == {NOW}
     assert {row[3] for row in second} == {NOW + 90 * SECOND}  # every point rewritten by the replica
     assert [row[:3] for row in second] == [row[:3] for row in first]  # one result, equal values
+
+
+def test_window_baseline_and_every_command_without_a_gateway(scenario, gateways, capsys):
+    gateway, files = scenario
+    window = "2025-10-09T08:00:00Z/2025-10-09T09:00:00Z"  # the first (reference) hour
+    code, out, err = cli(
+        capsys, "baseline", "create", "--model", MODEL, "--version", VERSION, "--from-window", window,
+        "--activate", "--url", http_url(gateway),
+    )  # fmt: skip
+    assert code == 0, err
+    created = json.loads(out)
+    assert (created["rows"], created["active"], created["source"]) == (
+        EVENTS_PER_HOUR,
+        True,
+        "window 2025-10-09T08:00:00Z/2025-10-09T09:00:00Z",
+    )
+    gateway.shutdown(grace=1)
+
+    # no gateway answers on this endpoint: every command opens ClickHouse itself
+    direct = [
+        "--set", f"clickhouse.dsn=chdb://{gateways.chdb_dir}",
+        "--set", f"clickhouse.database={gateways.database}",
+        "--set", "receivers.http.endpoint=127.0.0.1:9",
+    ]  # fmt: skip
+    code, out, err = cli(capsys, "baseline", "show", "--model", MODEL, "--version", VERSION, *direct)
+    assert code == 0, err
+    assert "(prediction class)" in out and "country" in out and "(active)" in out
+    code, out, err = cli(
+        capsys, "drift", "--model", MODEL, "--until", "2025-10-09T10:00:00Z", "--format", "json", *direct
+    )
+    assert code == 0, err
+    (report,) = json.loads(out)["reports"]
+    verdicts = _verdicts(report)
+    assert {name for name, verdict in verdicts.items() if verdict == "drifted"} == DRIFTED
+    assert {name for name, verdict in verdicts.items() if verdict == "stable"} == UNCHANGED
+
+    code, out, err = cli(
+        capsys,
+        "baseline",
+        "create",
+        "--model",
+        MODEL,
+        "--version",
+        VERSION,
+        "--from",
+        str(files["csv"]),
+        *direct,
+    )
+    assert code == 0, err
+    second = json.loads(out)
+    assert (second["revision"], second["active"]) == (2, False)
+    code, out, err = cli(capsys, "baseline", "activate", second["id"], *direct)
+    assert code == 0 and json.loads(out)["active"], err
+    code, out, err = cli(capsys, "baseline", "list", *direct)
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].split()[:3] == ["ID", "MODEL", "VERSION"]
+    assert second["id"] in lines[1] and "yes" in lines[1] and "yes" not in lines[2]
+    code, out, err = cli(capsys, "baseline", "activate", "nope", *direct)
+    assert code == 1 and "no baseline 'nope'" in err
