@@ -68,3 +68,9 @@ def test_json_document_is_strict_and_worst_first():
     assert document["predictions"]["outputs"][0]["verdict"] == "drifted"
     text = render_text(report)
     assert "FEATURE" in text and "Prediction drift" in text and "drifted" in text
+    lines = text.splitlines()
+    header = next(line for line in lines if line.startswith("FEATURE"))
+    assert header.split() == ["FEATURE", "TYPE", "TEST", "STATISTIC", "P-VALUE", "PSI", "MISSING", "VERDICT"]
+    rows = lines[lines.index(header) + 1 : lines.index(header) + 3]
+    assert [row.split()[0] for row in rows] == [feature["feature"] for feature in document["features"]]
+    assert "variance x" in text  # output value drift: mean and variance change
