@@ -112,12 +112,7 @@ def run(args: argparse.Namespace) -> int:
         else LabeledPredictions.from_rows([])
     )
     result = evaluate(data, positive_class_for(performance, args.model), performance.calibration_bins)
-    estimate = None
-    if estimates:
-        count = sum(e.samples for e in estimates.values())
-        confidence_sum = sum(e.value * e.samples for e in estimates.values())
-        variance_sum = sum((e.standard_error * e.samples) ** 2 for e in estimates.values())
-        estimate = AccuracyEstimate.from_sums(count, confidence_sum, variance_sum)
+    estimate = AccuracyEstimate.combine(list(estimates.values()))
     header = {
         "model": args.model,
         "version": args.version or None,

@@ -62,12 +62,14 @@ def _check_metrics(thresholds: dict[str, MetricThresholds], where: str) -> Probl
 
 @dataclass(frozen=True)
 class WindowSpec:
-    """Aligned windows by prediction time: [k·length, (k+1)·length); the current one is updated as it
+    """Aligned windows by prediction time, ending at every multiple of ``step`` and ``length`` long:
+    [k·length, (k+1)·length) by default, sliding with a shorter step; the current one is updated as it
     fills, earlier ones ending within ``lookback`` are recomputed (late labels)."""
 
     name: str = "1h"  # the ``window`` label of the published points
     length: timedelta = timedelta(hours=1)
     lookback: timedelta = timedelta(days=1)
+    step: timedelta = timedelta(0)  # 0: = length (windows tile time); shorter: they slide by this much
 
     def validate(self) -> Problems:
         problems: Problems = []
@@ -79,7 +81,17 @@ class WindowSpec:
             problems.append(("length", "must divide a day (e.g. 15m, 1h) or be whole days"))
         if self.lookback < timedelta(0):
             problems.append(("lookback", "must not be negative"))
+        if self.step < timedelta(0) or (
+            self.step
+            and self.length > timedelta(0)
+            and (self.length % self.step or timedelta(days=1) % self.step)
+        ):
+            problems.append(("step", "must be 0 (= length) or divide both the length and a day (e.g. 1h)"))
         return problems
+
+    @property
+    def slides(self) -> bool:
+        return bool(self.step) and self.step != self.length
 
 
 @dataclass(frozen=True)
@@ -165,6 +177,14 @@ class PerformanceConfig:
                     f'"{self.concept_drift.window}" is not one of the windows ({", ".join(names)})',
                 )
             )
+        for window in self.windows:
+            # Overlapping points are not independent observations (concept drift) nor days (triggers).
+            for key, used, name in (
+                ("concept_drift.window", self.concept_drift.enabled, self.concept_drift.window),
+                ("trigger_window", bool(self.trigger_files), self.trigger_window),
+            ):
+                if used and window.slides and window.name == name:
+                    problems.append((key, f'window "{name}" slides (step); name a window without step'))
         if self.trigger_files and self.trigger_window not in names:
             problems.append(
                 ("trigger_window", f'"{self.trigger_window}" is not one of the windows ({", ".join(names)})')

@@ -17,6 +17,7 @@ from gateway.performance import reads
 from gateway.storage.series import write_points
 from processors.ml.series import SignalPoint
 from processors.performance.concept_drift import KINDS, DriftSettings, detect
+from processors.performance.estimation import AccuracyEstimate
 from processors.performance.evaluation import LabeledPredictions, evaluate, to_points
 from processors.performance.metrics import Threshold
 from processors.performance.windows import windows_to_evaluate
@@ -53,22 +54,29 @@ def window_points(
     specs = []
     for spec in config.windows:
         length = int(spec.length.total_seconds() * NS)
-        specs.append(
-            (length, windows_to_evaluate(spec.name, now, length, int(spec.lookback.total_seconds() * NS)))
-        )
+        step = int(spec.step.total_seconds() * NS) or length
+        lookback = int(spec.lookback.total_seconds() * NS)
+        specs.append((step, windows_to_evaluate(spec.name, now, length, lookback, step)))
     start = min(windows[0].start_unix_nano for _, windows in specs)
     end = max(windows[-1].end_unix_nano for _, windows in specs)
     labelled = reads.labeled_predictions(source, start, end, model, version)
     points: list[SignalPoint] = []
-    for length, windows in specs:
+    for step, windows in specs:
         first, last = windows[0].start_unix_nano, windows[-1].end_unix_nano
-        estimates = reads.confidence_estimates(source, first, last, length, model, version)
+        # per step: a window is its steps (one, unless the windows slide)
+        estimates = reads.confidence_estimates(source, first, last, step, model, version)
         keys = set(labelled) | {(m, v) for m, v, _ in estimates}
         for key in sorted(keys):
             data = labelled.get(key, LabeledPredictions.from_rows([]))
             thresholds = thresholds_for(config, key[0])
             for window in windows:
-                estimate = estimates.get((*key, window.start_unix_nano // length))
+                estimate = AccuracyEstimate.combine(
+                    [
+                        estimates[(*key, bucket)]
+                        for bucket in range(window.start_unix_nano // step, window.end_unix_nano // step)
+                        if (*key, bucket) in estimates
+                    ]
+                )
                 in_window = data.in_window(window)
                 if not len(in_window) and estimate is None:
                     continue

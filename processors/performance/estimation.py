@@ -13,6 +13,7 @@ whether it can be trusted for a model (docs/performance-metrics.md).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,6 +37,18 @@ class AccuracyEstimate:
         if samples <= 0:
             return cls(math.nan, 0, math.nan)
         return cls(confidence_sum / samples, samples, math.sqrt(max(variance_sum, 0.0)) / samples)
+
+    @classmethod
+    def combine(cls, parts: Sequence[AccuracyEstimate]) -> AccuracyEstimate | None:
+        """One estimate over the predictions of several disjoint parts (e.g. time buckets); None if none."""
+        parts = [part for part in parts if part.samples > 0]
+        if len(parts) <= 1:
+            return parts[0] if parts else None
+        return cls.from_sums(
+            sum(part.samples for part in parts),
+            sum(part.value * part.samples for part in parts),
+            sum((part.standard_error * part.samples) ** 2 for part in parts),
+        )
 
     def band(self, z: float = 3.0) -> tuple[float, float]:
         """[value − z·se, value + z·se]: where the realised accuracy should fall for a calibrated model."""

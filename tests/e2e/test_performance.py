@@ -104,7 +104,12 @@ def _window_requests(model: str, hours: int, per_hour: int, correct_in_hour, rng
 
 def test_window_metrics_equal_scikit_learn_and_the_cli_shows_them(gateways: GatewayFactory) -> None:
     clock = FakeClock(START + 2 * HOUR + 30 * 60 * 10**9)
-    gateway = gateways.start("performance.concept_drift.enabled=false", clock=clock, run_tasks=False)
+    gateway = gateways.start(
+        "performance.concept_drift.enabled=false",
+        "performance.windows=[{name: 1h, length: 1h}, {name: 2h, length: 2h, lookback: 1d, step: 1h}]",
+        clock=clock,
+        run_tasks=False,
+    )
     rng = np.random.default_rng(1)
     requests, labels = _window_requests("fraud-detector", 2, 120, lambda hour: 116 - 36 * hour, rng)
     _send(gateway, "fraud-detector", requests)
@@ -155,6 +160,26 @@ def test_window_metrics_equal_scikit_learn_and_the_cli_shows_them(gateways: Gate
         assert estimated[1] == 120
         assert estimated[0] == pytest.approx(np.mean(np.maximum(score, 1 - score)), abs=1e-9)
     assert ("accuracy", START + 2 * HOUR) not in stored  # the current hour has no predictions
+    sliding = {
+        (signal, end): (value, samples, complete)
+        for signal, end, value, samples, complete in gateways.rows(
+            "SELECT Signal, toUnixTimestamp64Nano(WindowEnd), argMax(Value, EvaluatedAt), "
+            "argMax(Samples, EvaluatedAt), JSONExtractBool(argMax(Details, EvaluatedAt), 'complete') "
+            "FROM ml_performance WHERE Labels['window'] = '2h' GROUP BY Signal, WindowEnd"
+        )
+        if signal in ("accuracy", "estimated_accuracy")
+    }
+    # 2-hour windows sliding by an hour: hour 0 alone, both hours, hour 1 alone (still running)
+    assert {end: point for (signal, end), point in sliding.items() if signal == "accuracy"} == {
+        START + HOUR: (pytest.approx(116 / 120), 120, True),
+        START + 2 * HOUR: (pytest.approx(196 / 240), 240, True),
+        START + 3 * HOUR: (pytest.approx(80 / 120), 120, False),
+    }
+    every_score = np.asarray([row[2] for row in joined])
+    assert sliding[("estimated_accuracy", START + 2 * HOUR)][:2] == (
+        pytest.approx(np.mean(np.maximum(every_score, 1 - every_score)), abs=1e-9),
+        240,
+    )
 
     out = StringIO()
     with redirect_stdout(out):

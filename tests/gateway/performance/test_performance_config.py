@@ -85,6 +85,25 @@ def test_errors_name_the_yaml_path() -> None:
         assert fragment in text, text
 
 
+def test_sliding_windows_must_step_evenly_and_not_feed_drift_or_triggers() -> None:
+    errors = _errors(
+        """\
+        performance:
+          windows:
+            - {name: 1h, length: 1h, step: 15m}
+            - {name: 1d, length: 1d, step: 7h}
+            - {name: 24h, length: 1d, step: 1h}
+          trigger_files: [x.yaml]
+        """
+    )
+    assert errors == [
+        'c.yaml: performance.concept_drift.window: window "1h" slides (step); name a window without step',
+        'c.yaml: performance.trigger_window: window "1d" slides (step); name a window without step',
+        "c.yaml: line 4: performance.windows[1].step: must be 0 (= length) or divide both the length and "
+        "a day (e.g. 1h)",
+    ]
+
+
 def test_a_bad_trigger_file_stops_the_start(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("- name: x\n  kind: performance\n  metric: accuracy\n  below: 0.9\n  for: 12h\n")

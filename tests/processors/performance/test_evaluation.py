@@ -157,6 +157,34 @@ def test_windows_are_aligned_and_include_the_current_one() -> None:
         windows_to_evaluate("x", now, 0, 0)
 
 
+def test_sliding_windows_end_at_every_step_and_cover_the_length_before() -> None:
+    now = 10 * HOUR + HOUR // 2
+    windows = windows_to_evaluate("3h", now, 3 * HOUR, 2 * HOUR, HOUR)
+    assert [(w.start_unix_nano // HOUR, w.end_unix_nano // HOUR, w.complete) for w in windows] == [
+        (6, 9, True),
+        (7, 10, True),
+        (8, 11, False),
+    ]
+    for now in (0, 5 * HOUR, 7 * HOUR + 1, 13 * HOUR - 1):  # a step equal to the length is the default
+        assert windows_to_evaluate("x", now, 2 * HOUR, 5 * HOUR, 2 * HOUR) == windows_to_evaluate(
+            "x", now, 2 * HOUR, 5 * HOUR
+        )
+    with pytest.raises(ValueError, match="divide"):
+        windows_to_evaluate("x", now, 3 * HOUR, 0, 2 * HOUR)
+
+
+def test_estimates_of_disjoint_parts_combine_into_the_estimate_of_all() -> None:
+    confidence = np.random.default_rng(4).uniform(0.5, 1.0, 300)
+    parts = [estimated_accuracy(confidence[:100]), estimated_accuracy(confidence[100:])]
+    combined = AccuracyEstimate.combine(parts)
+    whole = estimated_accuracy(confidence)
+    assert combined is not None and combined.samples == 300
+    assert combined.value == pytest.approx(whole.value, rel=1e-12)
+    assert combined.standard_error == pytest.approx(whole.standard_error, rel=1e-12)
+    assert AccuracyEstimate.combine([parts[0]]) is parts[0]
+    assert AccuracyEstimate.combine([]) is None
+
+
 @pytest.mark.parametrize("seed", range(10))
 def test_estimated_accuracy_matches_realised_on_calibrated_data(seed: int) -> None:
     rng = np.random.default_rng(seed)
