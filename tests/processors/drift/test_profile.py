@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from processors.drift.profile import (
     OTHER_CATEGORY,
@@ -133,6 +134,24 @@ def test_reservoir_bounded_and_deterministic():
     assert set(first.reservoir) <= set(map(float, values))
     assert len(set(first.reservoir)) == 100
     assert profile_column("x", [1.0, 2.0], reservoir_size=100).reservoir == (1.0, 2.0)
+
+
+@pytest.mark.parametrize("chunk_size", [1000, 100_000])
+def test_reservoir_is_a_uniform_sample_of_every_chunk(chunk_size):
+    # Values 0..99,999 added in chunks: a uniform sample has positions uniform on [0, 1) (KS against
+    # the uniform distribution) and takes about 1% of each chunk-sized stretch, early and late alike.
+    rows, size = 100_000, 1000
+    p_values = []
+    for seed in range(20):
+        builder = ProfileBuilder("x", reservoir_size=size, seed=seed)
+        for start in range(0, rows, chunk_size):
+            builder.add(np.arange(start, min(start + chunk_size, rows), dtype=np.float64))
+        sample = np.array(builder.build().reservoir) / rows
+        assert len(sample) == len(set(sample)) == size
+        p_values.append(stats.kstest(sample, "uniform").pvalue)
+        assert 400 <= np.count_nonzero(sample < 0.5) <= 600
+    # 20 seeds: with a uniform sample the p-values are uniform too, none should be tiny
+    assert min(p_values) > 1e-3 and stats.kstest(p_values, "uniform").pvalue > 1e-3
 
 
 @pytest.mark.parametrize("chunk_size", [1, 7, 333, 5000])
