@@ -7,6 +7,9 @@
   grpc:    labels/s through ``inferwatch.v1.FeedbackService`` (``FeedbackClient``, batches of 10,000), each
            call answered after the synchronous insert.
   import:  labels/s of ``inferwatch feedback import`` of a CSV through ``POST /api/v1/feedback``.
+  task:    one run of the gateway's performance evaluation (``evaluate_performance``: every 1 h window of
+           the last day and 1 d window of the last week, per model version) over the join data above,
+           three hours after the first prediction: the join read plus the metrics of every window.
 
 Usage:
   python bench/feedback.py                               # defaults, JSON to bench/results/
@@ -98,6 +101,17 @@ def join_case(gateway, requests: int, labeled_share: float, repeat: int) -> dict
     }
 
 
+def task_case(gateway, repeat: int) -> dict:
+    from gateway.performance.windows_task import evaluate_performance
+
+    client = gateway.open_client()
+    performance = gateway.config.performance
+    now = int(datetime(2026, 1, 1, 3, tzinfo=timezone.utc).timestamp()) * 10**9
+    written = evaluate_performance(performance, client, now)
+    timings = _timed(lambda: evaluate_performance(performance, client, now), repeat)
+    return {"points_written": written, "run_seconds": _stats(timings)}
+
+
 def gateway_target(gateway):
     from gateway.app import storage_target
 
@@ -171,6 +185,7 @@ def main() -> int:
                 "join": join_case(gateway, args.requests, args.labeled_share, args.repeat),
                 "grpc": grpc_case(gateway, args.grpc_batches),
                 "import": import_case(gateway, args.import_rows, Path(directory)),
+                "task": task_case(gateway, args.repeat),
             }
         finally:
             gateway.shutdown(grace=1)
