@@ -33,6 +33,8 @@ from gateway.clock import FakeClock
 from gateway.storage.series import write_points
 from processors.ml.series import SignalPoint
 from tests.e2e.conftest import GatewayFactory, grpc_endpoint, http_url
+from tests.processors.performance.test_concept_drift import SATURDAY_EVENING
+from tests.processors.performance.test_concept_drift import _series as seasonal_series
 
 HOUR = 3600 * 10**9
 DAY = 24 * HOUR
@@ -556,3 +558,30 @@ def test_window_metrics_drive_alert_rules(gateways: GatewayFactory, tmp_path: Pa
         ("firing", "AccuracyBelowWarning", "alerted", "1h")
     ]
     assert events[0].value == pytest.approx(40 / 60)
+
+
+def test_a_weekend_dip_seen_in_earlier_weeks_does_not_page(gateways: GatewayFactory) -> None:
+    """Concept drift in the gateway reads the stored hourly accuracy series: three weeks with a night and
+    weekend dip (the series of tests/processors/performance/test_concept_drift.py) end on a Saturday
+    evening. With the earlier weeks in the table the dip is recurring (0, no page); a model with only
+    the last three days stored gets "sudden" for the same values."""
+    now = SATURDAY_EVENING
+    starts, values = seasonal_series(np.random.default_rng(400), now=now, weekend=0.06)
+    clock = FakeClock(now)
+    gateway = gateways.start("performance.min_samples=10", clock=clock, run_tasks=False)
+    points = [
+        SignalPoint("accuracy", model, "1.0", value, start, start + HOUR, {"window": "1h"}, samples=500)
+        for model, keep in (("seasonal", len(starts)), ("no-history", 72))
+        for start, value in zip(starts[-keep:].tolist(), values[-keep:].tolist(), strict=True)
+    ]
+    write_points(gateway.open_client(), "ml_performance", points, now)
+    assert gateway.task("performance").run_once()
+    rows = gateways.rows(
+        "SELECT ModelName, Labels['kind'], argMax(Value, EvaluatedAt), argMax(Details, EvaluatedAt) "
+        "FROM ml_performance WHERE Signal = 'concept_drift' GROUP BY ModelName, Labels['kind']"
+    )
+    verdict = {(model, kind): (value, json.loads(details)) for model, kind, value, details in rows}
+    assert verdict[("seasonal", "sudden")][0] == 0.0 and verdict[("seasonal", "gradual")][0] == 0.0
+    assert verdict[("seasonal", "sudden")][1]["recurring"] is True
+    assert verdict[("seasonal", "sudden")][1]["seasonality"] == "weekly"
+    assert verdict[("no-history", "sudden")][0] > 0.03
