@@ -7,8 +7,9 @@ signals, ``gateway.storage.series.latest_points``). Writes: nothing. Config keys
 ``alerting.baseline_refresh``,
 ``alerting.stored_signal_staleness``, ``ml.low_confidence_threshold``.
 
-One ``SignalCycle`` per evaluation: each family query runs at most once per (family, window length) for
-every model at once, and the stored signals once, whatever the number of rules. ``baseline(name,
+One ``SignalCycle`` per evaluation: each family is read in one query for every model and every rule
+window (they share one end; ``service_up``: one per window), and the stored signals once, whatever the
+number of rules. ``baseline(name,
 labels)`` is (1) ``alerting.baselines[model][name]`` when configured, else (2) for a live signal its value
 over the trailing ``baseline_window`` that ends where the rule's window starts, across the model's
 versions (so a new version has a baseline at once), kept in a ``BaselineCache`` and recomputed every
@@ -82,17 +83,34 @@ def fetch_requests(
     return {window: live.shape_requests(totals[window.start_unix_nano], window.seconds) for window in windows}
 
 
+def fetch_windows(
+    client: Any,
+    family: str,
+    windows: Sequence[Window],
+    low_confidence: float,
+    by_version: bool = True,
+    cache: RequestCache | None = None,
+) -> dict[Window, Series]:
+    """The signals of one family over several windows with one end, for every model, in one query
+    (``cache``: the request minutes kept across cycles)."""
+    if family == "requests":
+        return fetch_requests(client, windows, low_confidence, by_version, cache)
+    if family == "latency":
+        rows = _rows(client, live.latency_query(windows, by_version=by_version))
+        shaped = [live.shape_latency(part) for part in live.split_windows(rows, len(windows))]
+    elif family == "metrics":
+        rows = _rows(client, live.metrics_query(windows))
+        shaped = [live.shape_metrics(part) for part in live.split_windows(rows, len(windows))]
+    else:
+        shaped = [live.shape_service_up(_rows(client, live.service_up_query(window))) for window in windows]
+    return dict(zip(windows, shaped, strict=True))
+
+
 def fetch_family(
     client: Any, family: str, window: Window, low_confidence: float, by_version: bool = True
 ) -> Series:
     """The signals of one family over ``window`` for every model."""
-    if family == "requests":
-        return fetch_requests(client, [window], low_confidence, by_version)[window]
-    if family == "latency":
-        return live.shape_latency(_rows(client, live.latency_query(window, by_version=by_version)))
-    if family == "metrics":
-        return live.shape_metrics(_rows(client, live.metrics_query(window)))
-    return live.shape_service_up(_rows(client, live.service_up_query(window)))
+    return fetch_windows(client, family, [window], low_confidence, by_version)[window]
 
 
 def _baseline_key(labels: Mapping[str, str]) -> Labels:
@@ -195,11 +213,14 @@ class SignalCycle:
         key = (family, window.start_unix_nano)
         if key not in self._families:
             self.queries += 1
+            # Every rule window of the cycle in one query (service_up: only this one, it is cheap).
+            windows = [window]
+            if family != "service_up":
+                windows += [w for w in self._windows() if w.start_unix_nano != window.start_unix_nano]
             try:
-                if family == "requests":
-                    self._fetch_requests(window)
-                else:
-                    self._families[key] = fetch_family(self.client, family, window, self.low_confidence)
+                found = fetch_windows(self.client, family, windows, self.low_confidence, cache=self.requests)
+                for each, series in found.items():
+                    self._families[(family, each.start_unix_nano)] = series
             except Exception as error:  # boundary: remembered so each rule needing it fails alike
                 self._families[key] = error
         found = self._families[key]
@@ -207,11 +228,8 @@ class SignalCycle:
             raise found
         return found.get(name, [])
 
-    def _fetch_requests(self, window: Window) -> None:
-        windows = {Window.ending(self.end_ns, length) for length in self.windows} | {window}
-        found = fetch_requests(self.client, list(windows), self.low_confidence, cache=self.requests)
-        for each, series in found.items():
-            self._families[("requests", each.start_unix_nano)] = series
+    def _windows(self) -> list[Window]:
+        return [Window.ending(self.end_ns, length) for length in self.windows]
 
     def stored_series(self, name: str) -> list[Sample]:
         if self._stored is None:

@@ -128,23 +128,30 @@ def cycle(gateways: GatewayFactory):
     return signal_cycle, client, evaluated_at, durations
 
 
+def _plain_cycle(
+    client, end: int, baselines: BaselineCache, windows=(), requests: RequestCache | None = None
+) -> SignalCycle:
+    """A cycle ending at ``end`` without delay or configured baselines."""
+    return SignalCycle(
+        client,
+        end,
+        delay=timedelta(0),
+        low_confidence=0.5,
+        fixed_baselines={},
+        staleness=timedelta(hours=2),
+        baselines=baselines,
+        windows=windows,
+        requests=requests,
+    )
+
+
 def test_cached_minutes_give_the_numbers_of_one_pass(cycle):
     signal_cycle, client, evaluated_at, _ = cycle
     windows = (timedelta(minutes=2), timedelta(minutes=5), timedelta(minutes=15))
     cache = RequestCache()
 
     def cycle_at(end: int, requests: RequestCache | None) -> SignalCycle:
-        return SignalCycle(
-            client,
-            end,
-            delay=timedelta(0),
-            low_confidence=0.5,
-            fixed_baselines={},
-            staleness=timedelta(hours=2),
-            baselines=signal_cycle.baselines,
-            windows=windows,
-            requests=requests,
-        )
+        return _plain_cycle(client, end, signal_cycle.baselines, windows, requests)
 
     for offset in (-150, -61, -1, 0):  # seconds before the evaluation: the cache fills, then serves
         cached = cycle_at(evaluated_at + offset * SECOND, cache)
@@ -250,3 +257,21 @@ def test_background_baselines_are_computed_once_and_then_only_by_refresh(cycle):
     assert cache.lookup(client, "latency", "latency_p95", labels, later, 0.5) == pytest.approx(expected)
     cache.refresh(client, ["latency"], start - 8 * 24 * 3600 * SECOND, 0.5)  # a week with no traffic
     assert cache.lookup(client, "latency", "latency_p95", labels, later, 0.5) is None
+
+
+def test_every_window_from_one_query_equals_one_query_per_window(cycle):
+    signal_cycle, client, evaluated_at, _ = cycle
+    windows = (timedelta(minutes=2), timedelta(minutes=5), timedelta(minutes=15))
+
+    def cycle_with(lengths: tuple[timedelta, ...]) -> SignalCycle:
+        return _plain_cycle(client, evaluated_at, signal_cycle.baselines, lengths)
+
+    together = cycle_with(windows)
+    names = ("latency_p50", "latency_p999", "cpu_utilization", "memory_utilization", "pod_restarts")
+    for window in windows:
+        alone = cycle_with(())  # the window asked for is then read by itself
+        for name in names:
+            expected = _values(alone.source(window), name)
+            assert expected or window < windows[-1], (window, name)  # the longest has every signal
+            assert _values(together.source(window), name) == pytest.approx(expected), (window, name)
+    assert together.queries == 2  # latency and metrics, each once for the three windows

@@ -1,5 +1,6 @@
 """The whole path: errors injected into the instrumented example service → OTLP → the alert rule fires
-after ``for`` → exactly one Opsgenie create at the local stand-in → recovery → exactly one close.
+after ``for`` → exactly one Opsgenie create at the local stand-in → recovery → exactly one close; the
+same with Opsgenie down when the rule fires, and with two replicas evaluating the same rules.
 
 Traffic and minute-by-minute evaluation come from tests/e2e/alerting_support.py (shared with the
 evaluator's own e2e, which captures events); here the notification subsystem turns them into requests.
@@ -11,12 +12,13 @@ from collections.abc import Iterator
 
 import pytest
 
+from gateway.app import Gateway
 from gateway.clock import FakeClock
 from processors.alerting.opsgenie import HIGH_ERROR_RATE_RUNBOOK, alias
 from tests.e2e.alerting_support import ERROR_RULE, MINUTE, MODEL, T0, run_minute, send_traffic, write_rules
 from tests.e2e.conftest import GatewayFactory
 from tests.support import opsgenie_models
-from tests.support.opsgenie_server import OpsgenieServer
+from tests.support.opsgenie_server import OpsgenieServer, Reply
 
 KEY = "flow-genie-key"
 
@@ -28,19 +30,26 @@ def opsgenie(monkeypatch: pytest.MonkeyPatch) -> Iterator[OpsgenieServer]:
         yield server
 
 
-def test_injected_errors_page_once_and_close_once(
-    gateways: GatewayFactory, opsgenie: OpsgenieServer, tmp_path
-):
-    clock = FakeClock(T0)
-    gateway = gateways.start(
-        f"alerting.rule_files=[{write_rules(tmp_path, ERROR_RULE)}]",
+def _paging_gateway(
+    gateways: GatewayFactory, opsgenie: OpsgenieServer, clock: FakeClock, rule_file: str, *extra: str
+) -> Gateway:
+    return gateways.start(
+        f"alerting.rule_files=[{rule_file}]",
         "alerting.evaluation_delay=0s",
         "notifications.opsgenie.enabled=true",
         f"notifications.opsgenie.api_url={opsgenie.url}",
         "notifications.opsgenie.api_key_env=INFERWATCH_FLOW_GENIE_KEY",
+        *extra,
         clock=clock,
         run_tasks=False,
     )
+
+
+def test_injected_errors_page_once_and_close_once(
+    gateways: GatewayFactory, opsgenie: OpsgenieServer, tmp_path
+):
+    clock = FakeClock(T0)
+    gateway = _paging_gateway(gateways, opsgenie, clock, write_rules(tmp_path, ERROR_RULE))
     send_traffic(gateways, gateway)
     creates_by_minute = {}
     for minute in range(5, 22):
@@ -83,16 +92,13 @@ def test_two_replicas_evaluating_the_same_rules_open_one_alert(
     clock = FakeClock(T0)
     rule_file = write_rules(tmp_path, ERROR_RULE)
     replicas = [
-        gateways.start(
-            f"alerting.rule_files=[{rule_file}]",
-            "alerting.evaluation_delay=0s",
-            "notifications.opsgenie.enabled=true",
-            f"notifications.opsgenie.api_url={opsgenie.url}",
-            "notifications.opsgenie.api_key_env=INFERWATCH_FLOW_GENIE_KEY",
+        _paging_gateway(
+            gateways,
+            opsgenie,
+            clock,
+            rule_file,
             f"notifications.opsgenie.source=replica-{name}",
             f"data_dir={tmp_path / name}",
-            clock=clock,
-            run_tasks=False,
         )
         for name in ("a", "b")
     ]
@@ -111,3 +117,30 @@ def test_two_replicas_evaluating_the_same_rules_open_one_alert(
     (alert,) = opsgenie.history  # one alert, one page
     assert alert.count == 2 and alert.closed
     assert len(opsgenie.accepted("close")) == 2  # the second close finds it closed: nothing happens
+
+
+def test_opsgenie_down_when_the_rule_fires_pages_once_when_it_is_back(
+    gateways: GatewayFactory, opsgenie: OpsgenieServer, tmp_path
+):
+    clock = FakeClock(T0)
+    gateway = _paging_gateway(gateways, opsgenie, clock, write_rules(tmp_path, ERROR_RULE))
+    send_traffic(gateways, gateway)
+    opsgenie.fail_next(
+        Reply(503, {"message": "Service Unavailable"}),
+        Reply(503, {"message": "Service Unavailable"}),
+        Reply(500, {"message": "Internal Server Error"}),
+        Reply(429, {"message": "You are making too many requests!"}, {"Retry-After": "90"}),
+    )
+    accepted_at = {}
+    for minute in range(5, 22):  # one delivery run a minute: back-off (1, 2, 4 s) is due at the next
+        run_minute(gateway, clock, minute)
+        assert gateway.task("notifications").run_once()
+        for request in opsgenie.accepted("create") + opsgenie.accepted("close"):
+            accepted_at.setdefault(request.path, minute)
+    # Fires at minute 11; 503, 503, 500 at 11..13, 429 at 14 asks for 90 s: delivered at minute 16.
+    assert [reply.status for reply in opsgenie.replies] == [503, 503, 500, 429, 202, 202]
+    (create,) = opsgenie.accepted("create")
+    (close,) = opsgenie.accepted("close")
+    assert accepted_at == {create.path: 16, close.path: 20}
+    (alert,) = opsgenie.history
+    assert alert.count == 1 and alert.closed

@@ -23,6 +23,7 @@ from processors.alerting.live.queries import (
     metrics_query,
     requests_query,
     service_up_query,
+    split_windows,
 )
 from processors.alerting.live.shape import (
     FAMILIES,
@@ -60,5 +61,6 @@ __all__ = [
     "shape_metrics",
     "shape_requests",
     "shape_service_up",
+    "split_windows",
     "window_totals",
 ]

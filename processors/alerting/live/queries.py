@@ -15,8 +15,9 @@ Values are bound parameters (``{start_ns:Int64}``); only this module's constants
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
+from typing import Any
 
 from processors.ml import conventions as keys
 from processors.ml.signals.queries import PERCENTILES, SPAN_STAGES, Query, Window
@@ -118,17 +119,72 @@ GROUP BY model, version, segment"""
     )
 
 
-def latency_query(window: Window, *, by_version: bool = True) -> Query:
-    """Exact percentiles (numpy's linear method) of each stage's and the whole request's duration, ns."""
+def _windows(windows: Window | Sequence[Window]) -> list[Window]:
+    listed = [windows] if isinstance(windows, Window) else list(windows)
+    if not listed or len({window.end_unix_nano for window in listed}) != 1:
+        raise ValueError("windows: one or more windows with one end")
+    return listed
+
+
+def _window_set_parameters(windows: Sequence[Window]) -> dict[str, int]:
+    parameters = {"start_ns": min(w.start_unix_nano for w in windows), "end_ns": windows[0].end_unix_nano}
+    parameters.update({f"start_{k}_ns": window.start_unix_nano for k, window in enumerate(windows)})
+    return parameters
+
+
+def _per_window(aggregates: Sequence[tuple[str, str, str]], time: str, windows: Sequence[Window]) -> str:
+    """``name_k`` columns for each window ``k`` of ``aggregates`` (name, function, argument): the longest
+    window aggregates every row read, a shorter one only its rows (the ``-If`` combinator), so several
+    windows with one end cost one scan."""
+    longest = min(window.start_unix_nano for window in windows)
+    columns = []
+    for k, window in enumerate(windows):
+        condition = f"{time} >= fromUnixTimestamp64Nano({{start_{k}_ns:Int64}})"
+        for name, function, argument in aggregates:
+            if window.start_unix_nano == longest:
+                columns.append(f"{function}({argument}) AS {name}_{k}")
+            else:
+                arguments = f"{argument}, {condition}" if argument else condition
+                base, parameters = function.partition("(")[::2]  # quantiles(0.5)(x) -> quantilesIf(0.5)(x, c)
+                combined = f"{base}If({parameters}" if parameters else f"{base}If"
+                columns.append(f"{combined}({arguments}) AS {name}_{k}")
+    return ",\n       ".join(columns)
+
+
+def split_windows(rows: Sequence[Mapping[str, Any]], count: int) -> list[list[dict[str, Any]]]:
+    """The rows of a multi-window query as ``count`` row lists with plain column names (``quantiles_ns``
+    for ``quantiles_ns_2``); a group with no row in a window is not in that window's list."""
+    per_window: list[list[dict[str, Any]]] = []
+    for k in range(count):
+        suffix = f"_{k}"
+        rows_k = []
+        for row in rows:
+            if not row[f"count{suffix}"]:
+                continue
+            plain = {key: value for key, value in row.items() if not key[-1].isdigit()}
+            plain.update({key[: -len(suffix)]: value for key, value in row.items() if key.endswith(suffix)})
+            rows_k.append(plain)
+        per_window.append(rows_k)
+    return per_window
+
+
+def latency_query(windows: Window | Sequence[Window], *, by_version: bool = True) -> Query:
+    """Exact percentiles (numpy's linear method) of each stage's and the whole request's duration, ns,
+    in every window (one end; columns ``count_k``, ``quantiles_ns_k``, see ``split_windows``)."""
+    listed = _windows(windows)
     levels = ", ".join(str(level) for level in PERCENTILES)
+    aggregates = (
+        ("count", "count", ""),
+        ("quantiles_ns", f"quantilesExactInclusive({levels})", "DurationNs"),
+    )
     sql = f"""
-SELECT ModelName AS model, {_version(by_version, "ModelVersion")}, Stage AS stage, count() AS count,
-       quantilesExactInclusive({levels})(DurationNs) AS quantiles_ns
+SELECT ModelName AS model, {_version(by_version, "ModelVersion")}, Stage AS stage,
+       {_per_window(aggregates, "Timestamp", listed)}
 FROM ml_stage_spans
 WHERE {_between("Timestamp")}
   AND Stage IN ({_sql_list(SPAN_STAGES)}) AND ModelName != ''
 GROUP BY model, version, stage"""
-    return Query(sql.strip(), _window_parameters(window))
+    return Query(sql.strip(), _window_set_parameters(listed))
 
 
 def _point_model() -> str:
@@ -150,17 +206,25 @@ def _pod() -> str:
     return f"coalesce({parts}, '')"
 
 
-def metrics_query(window: Window) -> Query:
-    """Every point of the queue-depth and infrastructure metrics in the window, per model (a point naming
-    none: every model of its service), version, pod and metric: average, maximum and increase."""
+def metrics_query(windows: Window | Sequence[Window]) -> Query:
+    """Every point of the queue-depth and infrastructure metrics in every window (one end), per model (a
+    point naming none: every model of its service), version, pod and metric: average, maximum and
+    increase (columns ``count_k``, ``average_k``, ``maximum_k``, ``increase_k``, see ``split_windows``)."""
+    listed = _windows(windows)
     metrics = (keys.QUEUE_DEPTH_METRIC, *CPU_METRICS, *MEMORY_METRICS, *RESTART_METRICS)
+    aggregates = (
+        ("count", "count", ""),
+        ("average", "avg", "value"),
+        ("maximum", "max", "value"),
+        ("minimum", "min", "value"),
+    )
     sql = f"""
-SELECT model, version, pod, metric, avg(value) AS average, max(value) AS maximum,
-       max(value) - min(value) AS increase
+SELECT model, version, pod, metric,
+       {_per_window(aggregates, "time", listed)}
 FROM (
     SELECT arrayJoin(if(named_model != '', [named_model], services.models)) AS model,
            {_point_version()} AS version, {_pod()} AS pod, MetricName AS metric, Value AS value,
-           {_point_model()} AS named_model
+           TimeUnix AS time, {_point_model()} AS named_model
     FROM otel_metrics_gauge AS points
     LEFT JOIN (
         SELECT ServiceName, groupUniqArray(ModelName) AS models FROM ml_deployments
@@ -170,7 +234,7 @@ FROM (
 )
 WHERE model != ''
 GROUP BY model, version, pod, metric"""
-    return Query(sql.strip(), _window_parameters(window))
+    return Query(sql.strip(), _window_set_parameters(listed))
 
 
 def service_up_query(window: Window) -> Query:

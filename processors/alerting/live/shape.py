@@ -124,7 +124,7 @@ def shape_metrics(rows: Rows) -> Series:
         labels = Labels(_labels(row, pod=str(row["pod"])))
         if metric in RESTART_METRICS:
             values = per_pod["pod_restarts"]
-            values[labels] = values.get(labels, 0.0) + float(row["increase"])
+            values[labels] = values.get(labels, 0.0) + float(row["maximum"]) - float(row["minimum"])
         else:
             values = per_pod["cpu_utilization" if metric in CPU_METRICS else "memory_utilization"]
             values[labels] = max(values.get(labels, -math.inf), float(row["average"]))

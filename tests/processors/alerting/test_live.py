@@ -17,6 +17,7 @@ from processors.alerting.live import (
     shape_metrics,
     shape_requests,
     shape_service_up,
+    split_windows,
 )
 from processors.alerting.signal_names import KNOWN_SIGNALS
 from processors.ml.signals.queries import Window
@@ -139,7 +140,7 @@ def test_metrics_give_queue_depth_per_model_and_infrastructure_per_pod() -> None
             "metric": metric,
             "average": average,
             "maximum": maximum,
-            "increase": increase,
+            "minimum": maximum - increase,
         }
 
     series = shape_metrics(
@@ -163,3 +164,31 @@ def test_metrics_give_queue_depth_per_model_and_infrastructure_per_pod() -> None
     assert values("pod_restarts") == {(("model", "m"), ("pod", "a"), ("version", "")): (3.0, None)}
     (up,) = shape_service_up([{"model": "m", "version": "", "pod": "", "value": 0.0}])["service_up"]
     assert dict(up.labels) == {"model": "m", "version": ""} and up.value == 0.0
+
+
+def test_several_windows_with_one_end_are_one_scan_and_split_back() -> None:
+    end = WINDOW.end_unix_nano
+    windows = [Window(end - 300 * 10**9, end), Window(end - 3600 * 10**9, end)]
+    query = latency_query(windows)
+    assert query.parameters["start_ns"] == end - 3600 * 10**9  # the scan covers the longest window
+    assert query.parameters["start_0_ns"] == end - 300 * 10**9 and query.parameters["end_ns"] == end
+    assert "countIf(Timestamp >= fromUnixTimestamp64Nano({start_0_ns:Int64})) AS count_0" in query.sql
+    assert "count() AS count_1" in query.sql and "quantilesExactInclusive(0.5" in query.sql
+    assert "quantilesExactInclusiveIf(0.5" in query.sql
+    assert "maxIf(value, time >= fromUnixTimestamp64Nano({start_0_ns:Int64}))" in metrics_query(windows).sql
+    with pytest.raises(ValueError, match="one end"):
+        latency_query([windows[0], Window(0, end - 1)])
+
+    def row(version: str, short: tuple[int, float], long: tuple[int, float]) -> dict:
+        counts = {"count_0": short[0], "count_1": long[0]}
+        quantiles = {"quantiles_ns_0": [short[1]] * 5, "quantiles_ns_1": [long[1]] * 5}
+        return {"model": "m", "version": version, "stage": "request"} | counts | quantiles
+
+    short, long = split_windows([row("1", (0, 0.0), (4, 1e6)), row("2", (2, 2e6), (3, 3e6))], 2)
+    assert short == [
+        {"model": "m", "version": "2", "stage": "request", "count": 2, "quantiles_ns": [2e6] * 5}
+    ]
+    assert [(row["version"], row["count"], row["quantiles_ns"][0]) for row in long] == [
+        ("1", 4, 1e6),
+        ("2", 3, 3e6),
+    ]

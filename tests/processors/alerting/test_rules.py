@@ -488,3 +488,58 @@ def test_default_rule_pack_files() -> None:
                 assert "{{" in rule.annotations["summary"]
                 if rule.expr.startswith("error_rate"):
                     assert "Check recent deployments (possible bad release)" in rule.runbook
+
+
+def _pack(name: str) -> dict[str, tuple[str, ...]]:
+    """expression -> severities of the rules with it in one file of the default pack."""
+    found: dict[str, tuple[str, ...]] = {}
+    for group in load_rules((RULE_PACK / name).read_text(encoding="utf-8")):
+        for rule in group.rules:
+            expr = " ".join(rule.expr.split())
+            found[expr] = (*found.get(expr, ()), rule.severity)
+    return found
+
+
+def test_alert_levels_reproduce_the_guide_p0_to_p3() -> None:
+    levels = _pack("alert-levels.yaml")
+    expected = {
+        # P0: service down, error rate > 10%, data pipeline broken
+        "service_up == 0": "P0",
+        "error_rate > 0.10": "P0",
+        "completeness < 0.5 or timeliness_seconds > 21600": "P0",
+        # P1: error rate > 5%, P95 > 2x baseline, accuracy drop > 10%, memory or CPU > 90%
+        "error_rate > 0.05": "P1",
+        "latency_p95 > 2 * baseline(latency_p95)": "P1",
+        "accuracy < 0.9 * baseline(accuracy)": "P1",
+        "memory_utilization > 0.90": "P1",
+        "cpu_utilization > 0.90": "P1",
+        # P2: error rate > 2%, P95 > 1.5x baseline, accuracy drop > 5%, PSI > 0.2
+        "error_rate > 0.02": "P2",
+        "latency_p95 > 1.5 * baseline(latency_p95)": "P2",
+        "accuracy < 0.95 * baseline(accuracy)": "P2",
+        "psi > 0.2": "P2",
+        # P3: error rate > 1%, warning-level resources, data quality
+        "error_rate > 0.01": "P3",
+        "cpu_utilization > 0.80": "P3",
+        "memory_utilization > 0.85": "P3",
+        "completeness < 0.99 or validity < 0.99 or consistency < 0.98 or quality_accuracy < 0.95": "P3",
+    }
+    assert {expr: severities for expr, severities in levels.items() if expr in expected} == {
+        expr: (severity,) for expr, severity in expected.items()
+    }
+
+
+def test_benchmark_rules_are_the_guide_table_warning_p2_critical_p1() -> None:
+    table = {  # metric: (warning, critical), the guide's "Performance Benchmarks" table
+        "accuracy < {}": ("0.92", "0.90"),
+        "precision < {}": ("0.88", "0.85"),
+        "recall < {}": ("0.90", "0.87"),
+        "f1 < {}": ("0.90", "0.87"),
+        "latency_p95 > {}": ("150", "250"),
+        "error_rate > {}": ("0.02", "0.05"),
+    }
+    expected = {}
+    for template, (warning, critical) in table.items():
+        expected[template.format(warning)] = ("P2",)
+        expected[template.format(critical)] = ("P1",)
+    assert _pack("benchmarks.yaml") == expected
