@@ -8,6 +8,7 @@ The traffic and the timeline of the error-rate rule: tests/e2e/alerting_support.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from gateway.cli.main import main as inferwatch
@@ -311,4 +312,24 @@ def test_repeat_interval_resends_a_firing_alert(gateways, tmp_path):
         ("firing", 0),
         ("firing", 5),
         ("firing", 10),
+    ]
+
+
+def test_evaluation_delay_shifts_every_window_back(gateways, tmp_path):
+    # With a 2-minute delay the evaluation at minute m sees minutes m-7..m-3: everything happens two
+    # minutes later than without one (pending 8, firing 13, resolved 22 instead of 6, 11, 20).
+    clock = FakeClock(T0)
+    rule_file = write_rules(tmp_path, ERROR_RULE)
+    gateway, events = start_with_events(gateways, clock, rule_file, "alerting.evaluation_delay=2m")
+    assert gateway.config.alerting.evaluation_delay == timedelta(minutes=2)
+    send_traffic(gateways, gateway)
+    seen = {}
+    for minute in range(5, 24):
+        run_minute(gateway, clock, minute)
+        seen[minute] = stored_states(gateways, "errors/ErrorRateHigh").get(MODEL, "")
+    assert [m for m, state in seen.items() if state == "pending"] == list(range(8, 13))
+    assert [m for m, state in seen.items() if state == "firing"] == list(range(13, 22))
+    assert [(e.kind, e.at) for e in events] == [
+        ("firing", (T0 + 13 * MINUTE) / 1e9),
+        ("resolved", (T0 + 22 * MINUTE) / 1e9),
     ]
