@@ -82,6 +82,7 @@ class Record:
     attempts: int
     last_error: str
     given_up: bool = False
+    updated_unix_nano: int = 0  # the latest row's UpdatedAt: a newer state is written strictly after it
 
     @property
     def state(self) -> str:
@@ -117,6 +118,7 @@ def read_records(source: reads.RowSource, model: str = "") -> list[Record]:
             int(row[9]),
             row[10],
             bool(row[8]),
+            int(row[11]),
         )
         for row in source.rows(query("retraining_triggers"), {"model": model})
     ]
@@ -286,7 +288,10 @@ class RetrainingTriggers:
                 given_up,
                 record.attempts + 1,
                 error,
-                now,
+                # Strictly after the row it replaces: the firing row of this same run carries ``now``
+                # too, and argMax over equal UpdatedAt picks either (a delivered episode read back as
+                # undelivered would be POSTed again).
+                max(now, record.updated_unix_nano + MS),
             )
 
     def _write(

@@ -10,7 +10,8 @@ SELECT
     argMax(Delivered, UpdatedAt) AS Delivered,
     argMax(GivenUp, UpdatedAt) AS GivenUp,
     argMax(Attempts, UpdatedAt) AS Attempts,
-    argMax(LastError, UpdatedAt) AS LastError
+    argMax(LastError, UpdatedAt) AS LastError,
+    toUnixTimestamp64Nano(max(UpdatedAt)) AS UpdatedNs
 FROM ml_retraining_triggers
 WHERE ({model:String} = '' OR ModelName = {model:String})
 GROUP BY ModelName, ModelVersion, Trigger, Episode
