@@ -105,6 +105,24 @@ def _infrastructure(gateway) -> None:
     cpu.set(0.85)
     restarts.set(5)
     provider.shutdown()  # the second and last export
+    # The hostmetrics receiver's names: CPU per cpu and state (busy = 1 - idle), memory per state.
+    host = MeterProvider(
+        resource=Resource.create({"service.name": "fraud-api", "host.name": "node-1"}),
+        metric_readers=[
+            PeriodicExportingMetricReader(
+                OTLPMetricExporter(endpoint=grpc_endpoint(gateway), insecure=True),
+                export_interval_millis=3_600_000,
+            )
+        ],
+    )
+    host_meter = host.get_meter("hostmetrics-test")
+    host_cpu = host_meter.create_gauge("system.cpu.utilization")
+    for cpu_name, state, value in (("cpu0", "idle", 0.3), ("cpu0", "user", 0.6), ("cpu1", "idle", 0.1)):
+        host_cpu.set(value, {"cpu": cpu_name, "state": state})
+    host_memory = host_meter.create_gauge("system.memory.utilization")
+    host_memory.set(0.7, {"state": "used"})
+    host_memory.set(0.3, {"state": "free"})
+    host.shutdown()
 
 
 @pytest.fixture
@@ -226,8 +244,14 @@ def test_baselines_infrastructure_and_service_up(cycle):
     assert source.baseline("latency_p95", {"model": "churn", "version": "5", "stage": "request"}) == 123.0
     assert source.baseline("psi", {"model": "fraud", "version": "", "feature": "age"}) is None
     pod = (("model", "fraud"), ("pod", "fraud-7d9f"), ("version", ""))
-    assert _values(source, "cpu_utilization") == {pod: pytest.approx(0.90)}  # average of 0.95 and 0.85
-    assert _values(source, "memory_utilization") == {pod: pytest.approx(0.5)}
+    cpu, memory = _values(source, "cpu_utilization"), _values(source, "memory_utilization")
+    assert cpu.pop(pod) == pytest.approx(0.90)  # average of 0.95 and 0.85
+    assert memory.pop(pod) == pytest.approx(0.5)
+    # The host's points name no model: they count for every model its service (fraud-api) reported.
+    assert sorted(dict(key)["model"] for key in cpu) == sorted(dict(key)["model"] for key in memory)
+    assert sorted(dict(key)["model"] for key in cpu) == ["churn", "fraud", "gone"]
+    assert list(cpu.values()) == pytest.approx([1 - (0.3 + 0.1) / 2] * 3)  # busy share, averaged over cpus
+    assert list(memory.values()) == pytest.approx([0.7] * 3)  # the "used" point
     assert _values(source, "pod_restarts") == {pod: 3.0}
     assert _values(source, "service_up") == {
         (("model", "churn"), ("version", "")): 1.0,

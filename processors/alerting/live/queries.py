@@ -27,17 +27,21 @@ DEPLOYMENT_LOOKBACK = timedelta(hours=24)  # service_up: models seen this long b
 
 # Infrastructure metrics (OpenTelemetry semantic conventions; kubeletstats, k8scluster, docker_stats and
 # process receivers). Utilizations are ratios 0..1; of several names reported for one pod the highest wins.
+HOST_CPU_METRIC = "system.cpu.utilization"  # hostmetrics: per cpu and state; busy = 1 - idle
+HOST_MEMORY_METRIC = "system.memory.utilization"  # hostmetrics: per state; the "used" point
 CPU_METRICS = (
     "k8s.pod.cpu_limit_utilization",
     "k8s.container.cpu_limit_utilization",
     "container.cpu.utilization",
     "process.cpu.utilization",
+    HOST_CPU_METRIC,
 )
 MEMORY_METRICS = (
     "k8s.pod.memory_limit_utilization",
     "k8s.container.memory_limit_utilization",
     "container.memory.utilization",
     "process.memory.utilization",
+    HOST_MEMORY_METRIC,
 )
 RESTART_METRICS = ("k8s.container.restarts",)
 # The pod of a point: the first of these resource attributes that is set.
@@ -223,7 +227,8 @@ SELECT model, version, pod, metric,
        {_per_window(aggregates, "time", listed)}
 FROM (
     SELECT arrayJoin(if(named_model != '', [named_model], services.models)) AS model,
-           {_point_version()} AS version, {_pod()} AS pod, MetricName AS metric, Value AS value,
+           {_point_version()} AS version, {_pod()} AS pod, MetricName AS metric,
+           if(MetricName = '{HOST_CPU_METRIC}', 1 - Value, Value) AS value,
            TimeUnix AS time, {_point_model()} AS named_model
     FROM otel_metrics_gauge AS points
     LEFT JOIN (
@@ -231,6 +236,8 @@ FROM (
         WHERE ServiceName != '' GROUP BY ServiceName
     ) AS services ON points.ServiceName = services.ServiceName
     WHERE MetricName IN ({_sql_list(metrics)}) AND {_between("TimeUnix")}
+      AND (MetricName NOT IN ('{HOST_CPU_METRIC}', '{HOST_MEMORY_METRIC}')
+           OR Attributes['state'] = if(MetricName = '{HOST_CPU_METRIC}', 'idle', 'used'))
 )
 WHERE model != ''
 GROUP BY model, version, pod, metric"""
