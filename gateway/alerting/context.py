@@ -5,7 +5,8 @@ the dashboard's own SQL (``processors.ml.signals.queries``), the latest points o
 ``ml_quality`` (``gateway.storage.series.latest_points``). Writes: nothing. Config keys:
 ``notifications.delivery.context_timeout`` (ClickHouse ``max_execution_time`` of each query).
 
-Error classes come with the event when the evaluator counted them in its cycle (no query then).
+Error classes come with the event when the evaluator counted them in its cycle (no query then);
+deployments and related signals are gathered once per model and time and shared by the pages of a cycle.
 Each section is gathered on its own: a failing or slow query leaves its section out (logged and
 counted) and the page still goes out. ``context_timeout`` is the budget of all of them together:
 each query may run for what is left of it (ClickHouse ``max_execution_time``), and a section whose
@@ -43,6 +44,7 @@ MAX_RELATED_SIGNALS = 10
 RELATED_TABLES = (("drift", "ml_drift"), ("quality", "ml_quality"))
 RELATED_STALENESS = timedelta(hours=2)  # older drift/quality points are not "related" to a fresh page
 DEFAULT_WINDOW = timedelta(minutes=5)
+MAX_SHARED_CONTEXTS = 512  # (model, time) pairs kept; more are one cycle's worth of models at most
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,9 @@ class ContextSource:
         self._budget = timeout.total_seconds()
         self._clock = clock or SystemClock()
         self._lock = threading.Lock()  # one clickhouse-connect client is not for concurrent queries
+        # Deployments and related signals depend on the model and the time only: the pages of one
+        # cycle (all at its time) share them, so 700 new instances over 50 models cost 50 gatherings.
+        self._per_model: dict[tuple[str, int], tuple[tuple[Any, ...], tuple[Any, ...]]] = {}
         self.failures = 0
 
     def gather(
@@ -81,8 +86,11 @@ class ContextSource:
         failed: list[str] = []
         deadline = self._clock.monotonic() + self._budget
         with self._lock:
-            deployments = self._section(
-                "deployments", failed, deadline, lambda c: self._deployments(c, request)
+            shared = self._per_model.get((model, end_ns))
+            deployments = (
+                shared[0]
+                if shared
+                else self._section("deployments", failed, deadline, lambda c: self._deployments(c, request))
             )
             errors = (
                 tuple(ErrorClass(name or "unknown", count) for name, count in event.error_classes)[
@@ -93,9 +101,17 @@ class ContextSource:
                     "error classes", failed, deadline, lambda c: self._error_classes(c, request)
                 )
             )
-            related = self._section(
-                "related signals", failed, deadline, lambda c: self._related(c, model, end_ns)
+            related = (
+                shared[1]
+                if shared
+                else self._section(
+                    "related signals", failed, deadline, lambda c: self._related(c, model, end_ns)
+                )
             )
+            if not shared and not {"deployments", "related signals"} & set(failed):
+                if len(self._per_model) >= MAX_SHARED_CONTEXTS:
+                    self._per_model.clear()
+                self._per_model[(model, end_ns)] = (deployments, related)
         return PageContext(deployments, errors, related, tuple(failed))
 
     def _section(

@@ -89,3 +89,26 @@ def test_error_classes_counted_by_the_evaluator_need_no_query() -> None:
         alert_event(error_classes=(("", 4),))
     )
     assert no_failures.error_classes == (ErrorClass("unknown", 4),)
+
+
+def test_pages_of_one_model_at_one_time_share_deployments_and_related_signals() -> None:
+    clock = FakeClock()
+    client = SlowClient(clock, seconds=0.1)
+    source = ContextSource(lambda: client, timedelta(seconds=5), clock)
+    first = source.gather(alert_event(error_classes=()))
+    assert len(client.budgets) == 3  # deployments, ml_drift, ml_quality
+    other_rule = source.gather(alert_event(rule="LatencyHigh", labels={"model": "fraud-detector"}))
+    assert len(client.budgets) == 4  # only the error classes, which depend on the rule's window
+    assert other_rule.deployments == first.deployments and other_rule.related_signals == first.related_signals
+    source.gather(alert_event("firing", 1_780_000_060.0, error_classes=()))  # next cycle: gathered again
+    assert len(client.budgets) == 7
+
+
+def test_a_failed_section_is_not_shared() -> None:
+    clock = FakeClock()
+    client = SlowClient(clock, seconds=0.1, fail_on="ml_deployments")
+    source = ContextSource(lambda: client, timedelta(seconds=5), clock)
+    assert source.gather(alert_event(error_classes=())).failed_sections == ("deployments",)
+    client.fail_on = ""
+    again = source.gather(alert_event(error_classes=()))
+    assert again.failed_sections == () and again.deployments  # asked again, not remembered as empty
