@@ -1,6 +1,7 @@
 """The whole path: errors injected into the instrumented example service → OTLP → the alert rule fires
 after ``for`` → exactly one Opsgenie create at the local stand-in → recovery → exactly one close; the
-same with Opsgenie down when the rule fires, and with two replicas evaluating the same rules.
+same with Opsgenie down when the rule fires, with a restart in the middle of ``for``, and with two
+replicas evaluating the same rules.
 
 Traffic and minute-by-minute evaluation come from tests/e2e/alerting_support.py (shared with the
 evaluator's own e2e, which captures events); here the notification subsystem turns them into requests.
@@ -144,3 +145,25 @@ def test_opsgenie_down_when_the_rule_fires_pages_once_when_it_is_back(
     assert accepted_at == {create.path: 16, close.path: 20}
     (alert,) = opsgenie.history
     assert alert.count == 1 and alert.closed
+
+
+def test_restart_mid_for_pages_on_time_once(gateways: GatewayFactory, opsgenie: OpsgenieServer, tmp_path):
+    clock = FakeClock(T0)
+    rule_file = write_rules(tmp_path, ERROR_RULE)
+    first = _paging_gateway(gateways, opsgenie, clock, rule_file)
+    send_traffic(gateways, first)
+    for minute in range(5, 9):  # pending since minute 6
+        run_minute(first, clock, minute)
+        assert first.task("notifications").run_once()
+    first.shutdown(grace=1)
+    gateways.started.remove(first)
+
+    second = _paging_gateway(gateways, opsgenie, clock, rule_file)  # restores the pending instance
+    creates_by_minute = {}
+    for minute in range(9, 22):
+        run_minute(second, clock, minute)
+        assert second.task("notifications").run_once()
+        creates_by_minute[minute] = len(opsgenie.accepted("create"))
+    # for: 5m counted from minute 6 across the restart: the page goes out at minute 11, once.
+    assert [m for m, n in creates_by_minute.items() if n] == list(range(11, 22))
+    assert max(creates_by_minute.values()) == 1 and len(opsgenie.accepted("close")) == 1
