@@ -208,6 +208,12 @@ def test_baselines_from_files_through_the_gateway_find_the_drifted_features(scen
     assert classes["current_shares"].get("fraud", 0.0) > classes["reference_shares"].get("fraud", 0.0)
     code, out, err = cli(capsys, "drift", "--model", MODEL, "--until", until, *url)
     assert code == 0 and "amount" in out and "Prediction drift" in out
+    code, out, err = cli(
+        capsys, "drift", "--model", MODEL, "--until", until, "--since", "30m", "--format", "json", *url
+    )
+    assert code == 0, err
+    (half,) = json.loads(out)["reports"]
+    assert half["rows"] == EVENTS_PER_HOUR // 2  # the last 30 minutes of the current hour
 
     # the periodic evaluation writes the same findings into ml_drift
     assert gateway.task("drift").run_once(), gateway.task("drift").last_error
