@@ -16,6 +16,8 @@ from typing import Any
 from gateway.cli.common import add_config_arguments, add_gateway_url_argument, load_or_exit, window_argument
 from gateway.cli.sql_access import SqlSession, failure_message
 from gateway.clock import SystemClock
+from gateway.config import format_duration
+from processors.alerting.opsgenie import format_value
 
 STATES = ("pending", "firing", "resolved")
 HELP = """\
@@ -112,6 +114,11 @@ def _table(rows: list[tuple[Any, ...]], header: tuple[str, ...]) -> None:
         print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=False)).rstrip())
 
 
+def _value(value: object) -> str:
+    """Four significant digits for the table (JSON keeps the full value)."""
+    return format_value(float(value)) if isinstance(value, (int, float, str)) else str(value)
+
+
 def run(args: argparse.Namespace) -> int:
     config = load_or_exit(args)
     now = SystemClock().now_unix_nano() / 1e9
@@ -145,12 +152,19 @@ def run(args: argparse.Namespace) -> int:
     if active:
         _table(
             [
-                (a["state"], a["severity"], a["rule_id"], _labels(a["labels"]), a["value"], a["since"])
+                (
+                    a["state"],
+                    a["severity"],
+                    a["rule_id"],
+                    _labels(a["labels"]),
+                    _value(a["value"]),
+                    a["since"],
+                )
                 for a in active
             ],
             ("STATE", "SEVERITY", "RULE", "LABELS", "VALUE", "SINCE"),
         )
-    print(f"\nTransitions in the last {args.since}" + ("" if transitions else ": none"))
+    print(f"\nTransitions in the last {format_duration(args.since)}" + ("" if transitions else ": none"))
     if transitions:
         _table(
             [
@@ -160,7 +174,7 @@ def run(args: argparse.Namespace) -> int:
                     t["rule_id"],
                     _labels(t["labels"]),
                     f"{t['from_state']} -> {t['to_state']}",
-                    t["value"],
+                    _value(t["value"]),
                     t["muted"],
                 )
                 for t in transitions

@@ -26,6 +26,7 @@ from gateway.cli.common import (
 )
 from gateway.cli.sql_access import SqlSession, failure_message
 from gateway.clock import SystemClock
+from gateway.config import format_duration
 from gateway.performance import reads
 from gateway.performance.retraining import read_records
 from gateway.performance.windows_task import positive_class_for, thresholds_for
@@ -136,7 +137,8 @@ def run(args: argparse.Namespace) -> int:
     )
     if not document["labelled_predictions"]:
         print(
-            f"inferwatch: no labelled predictions of {args.model!r} in the last {args.since}; "
+            f"inferwatch: no labelled predictions of {args.model!r} "
+            f"in the last {format_duration(args.since)}; "
             "send labels (inferwatch feedback import, FeedbackService or ml.feedback logs) or widen --since",
             file=sys.stderr,
         )
