@@ -115,11 +115,13 @@ def load_silences(
     if silence_id is not None:
         where = "WHERE Id = {id:String}"
         parameters["id"] = silence_id
+    # A change only ever ends a silence earlier, so of rows written in the same millisecond (added and
+    # expired at once) the earlier end is the newer one; argMax on UpdatedAt alone picks either.
     sql = f"""
-SELECT Id, toUnixTimestamp64Milli(argMax(StartsAt, UpdatedAt)) AS starts_ms,
-       toUnixTimestamp64Milli(argMax(EndsAt, UpdatedAt)) AS ends_ms, argMax(CreatedBy, UpdatedAt),
-       argMax(Comment, UpdatedAt), argMax(Matchers, UpdatedAt)
-FROM ml_silences {where}
+SELECT Id, toUnixTimestamp64Milli(argMax(StartsAt, version_)) AS starts_ms,
+       toUnixTimestamp64Milli(argMax(EndsAt, version_)) AS ends_ms, argMax(CreatedBy, version_),
+       argMax(Comment, version_), argMax(Matchers, version_)
+FROM (SELECT *, (UpdatedAt, -toUnixTimestamp64Milli(EndsAt)) AS version_ FROM ml_silences {where})
 GROUP BY Id {having}
 ORDER BY starts_ms, Id"""
     rows = client.query(sql, parameters=parameters)
