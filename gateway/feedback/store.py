@@ -19,6 +19,7 @@ from typing import Any
 from clickhouse_connect.driver.exceptions import Error as ClickHouseError
 
 from gateway.storage.client import StorageUnavailable
+from gateway.storage.ddl import quote_identifier
 from gateway.storage.series import write_points
 from processors.feedback.labels import Label
 from processors.feedback.status import ModelLabels, counts_query
@@ -82,7 +83,7 @@ class LabelStore:
         table, on_cluster = "ml_labels", ""
         if self._cluster:
             # The data lives in the local tables; the DELETE runs on every shard.
-            table, on_cluster = "ml_labels_local", f"ON CLUSTER `{self._cluster}`"
+            table, on_cluster = "ml_labels_local", f"ON CLUSTER {quote_identifier(self._cluster)}"
         with self._lock:
             count = self._client.query(
                 f"SELECT count() FROM ml_unmatched_labels WHERE {expired}", parameters=cutoff
