@@ -4,7 +4,8 @@ Reads: the ``Config``. Writes: the ClickHouse schema (migrations), spool directo
 Start order: storage → migrations → writers (which insert what an earlier run left spooled)
 → subsystems (periodic evaluations and deliveries, API routes) → receivers. Shutdown order, written
 once: health NOT_SERVING → receivers stop accepting and finish running exports → periodic tasks
-finish their current run → writers flush every accepted request → clients close.
+finish their current run (``TASK_STOP_SECONDS`` for all together) → writers flush every accepted
+request → clients close.
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ from processors.ml.pii import PiiProtector
 from processors.otlp.signals import Signal
 
 log = logging.getLogger(__name__)
+
+TASK_STOP_SECONDS = 10.0  # how long shutdown waits for running evaluations, all tasks together
 
 
 def storage_target(config: Config) -> Target:
@@ -282,8 +285,13 @@ class Gateway:
             self.grpc.stop(grace)
         if self.http is not None:
             self.http.stop()
+        # Every task is asked first and all share one budget: a run stuck on a slow query must not
+        # delay the flush by a timeout per task (a later run redoes an interrupted evaluation).
         for task in self.tasks:
-            task.stop(timeout=max(grace, 30.0))
+            task.request_stop()
+        tasks_deadline = time.monotonic() + max(grace, TASK_STOP_SECONDS)
+        for task in self.tasks:
+            task.stop(timeout=max(0.0, tasks_deadline - time.monotonic()))
         with ThreadPoolExecutor(max_workers=max(1, len(self.writers))) as pool:
             results = list(
                 pool.map(lambda writer: writer.shutdown(timeout=max(grace, 30.0)), self.writers.values())

@@ -3,8 +3,10 @@
 Reads: a ``Clock``. Writes: nothing itself; each task's ``run`` does its own I/O.
 A ``PeriodicTask`` calls ``run(now_unix_nano)`` every ``interval`` seconds on its own thread. A
 failing run is the task's boundary: it is logged, counted (``failures``) and retried at the next
-tick, never allowed to kill the thread. Tests call ``run_once`` with a ``FakeClock`` instead of
-starting the thread, so nothing in them sleeps.
+tick, never allowed to kill the thread. A failure repeating the previous one's error is logged on
+one line without the traceback (a task retried every second against a stopped ClickHouse would
+otherwise fill the log). Tests call ``run_once`` with a ``FakeClock`` instead of starting the thread,
+so nothing in them sleeps.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ class PeriodicTask:
         self.runs = 0
         self.failures = 0
         self.last_error: str | None = None
+        self._repeats = 0  # failures in a row with the same error after the first (logged short)
 
     def run_once(self) -> bool:
         """One run at the clock's current time; False (logged and counted) when it raised."""
@@ -49,8 +52,20 @@ class PeriodicTask:
             self._run(self._clock.now_unix_nano())
         except Exception as error:  # boundary: a failed evaluation must not stop the next ones
             self.failures += 1
-            self.last_error = f"{type(error).__name__}: {error}"
-            log.exception("%s failed (it runs again in %.0f s)", self.name, self.interval)
+            message = f"{type(error).__name__}: {error}"
+            if message == self.last_error:
+                self._repeats += 1
+                log.error(
+                    "%s failed again (%d times in a row, same error: %s); it runs again in %.0f s",
+                    self.name,
+                    self._repeats + 1,
+                    message,
+                    self.interval,
+                )
+            else:
+                self._repeats = 0
+                log.exception("%s failed (it runs again in %.0f s)", self.name, self.interval)
+            self.last_error = message
             return False
         finally:
             self.runs += 1
@@ -71,8 +86,19 @@ class PeriodicTask:
             if self._stop.wait(max(0.0, self.interval - elapsed)):
                 return
 
-    def stop(self, timeout: float = 30.0) -> None:
-        """Stop after the current run (if any) finishes; safe to call before ``start``."""
+    def request_stop(self) -> None:
+        """Ask the thread to stop after its current run without waiting (shutdown asks every task
+        first, then waits for them together, so N slow runs cost one timeout, not N)."""
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+
+    def stop(self, timeout: float = 30.0) -> bool:
+        """Stop after the current run (if any) finishes; False (logged) when it is still running after
+        ``timeout`` (its thread is a daemon: it ends with the process). Safe to call before ``start``."""
+        self._stop.set()
+        if self._thread is None:
+            return True
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            log.warning("%s is still running after %.1f s; not waiting for it", self.name, timeout)
+            return False
+        return True

@@ -64,7 +64,10 @@ def run(args: argparse.Namespace) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    from gateway.alerting.evaluator import RuleFilesError
     from gateway.app import Gateway  # imported late: --help and --print-config stay fast
+    from gateway.quality import QualityRulesError
+    from processors.performance.triggers.model import TriggerLoadError
 
     gateway = Gateway(config)
     stop = threading.Event()
@@ -77,6 +80,26 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, request_stop)
     try:
         gateway.start()
+    except FileNotFoundError as error:  # a rule, quality or trigger file the config names
+        print(
+            f"inferwatch: cannot start: no such file: {error.filename}. Fix the path in the config "
+            "(alerting.rule_files, quality.rule_files, performance.trigger_files, ...).",
+            file=sys.stderr,
+        )
+        gateway.shutdown(grace=0)
+        return 2
+    except (
+        RuleFilesError,
+        QualityRulesError,
+        TriggerLoadError,
+    ) as error:  # a rule or trigger file the config names is invalid
+        print(
+            f"inferwatch: cannot start: {error}\nCheck rule files with `inferwatch rules check FILE` "
+            "(alert rules) or `inferwatch quality check FILE` (data-quality rules).",
+            file=sys.stderr,
+        )
+        gateway.shutdown(grace=0)
+        return 2
     except OSError as error:
         print(
             f"inferwatch: cannot start: {error}. Is another process using the port or data directory?",

@@ -55,3 +55,37 @@ def test_storage_target_carries_database_cluster_and_ttls():
         "metrics": 0,
         "ml": 12 * 3600,
     }
+
+
+def test_shutdown_waits_for_stuck_tasks_once_not_once_per_task(monkeypatch):
+    """Six runs stuck on slow queries cost one TASK_STOP_SECONDS together, then writers and clients go."""
+    import threading
+    import time
+
+    from gateway.app import Gateway
+    from gateway.clock import FakeClock
+    from gateway.scheduling import PeriodicTask
+
+    monkeypatch.setattr("gateway.app.TASK_STOP_SECONDS", 0.3)
+    release = threading.Event()
+    started = threading.Semaphore(0)
+
+    def stuck(now: int) -> None:
+        started.release()
+        release.wait(20)
+
+    gateway = Gateway(load_config(None), FakeClock(), run_tasks=False)
+    gateway.tasks = [PeriodicTask(f"task-{i}", 60, stuck, gateway.clock) for i in range(6)]
+    for task in gateway.tasks:
+        task.start()
+    for _ in gateway.tasks:
+        assert started.acquire(timeout=5)
+    safety = threading.Timer(15, release.set)  # the old code waited 30 s per task
+    safety.start()
+    try:
+        began = time.monotonic()
+        assert gateway.shutdown(grace=0) is True
+        assert time.monotonic() - began < 1.5
+    finally:
+        release.set()
+        safety.cancel()

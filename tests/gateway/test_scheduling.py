@@ -54,3 +54,38 @@ def test_the_thread_runs_until_stopped() -> None:
 
 def test_stop_before_start_is_safe() -> None:
     PeriodicTask("t", 1, lambda now: None, FakeClock()).stop()
+
+
+def test_a_repeated_failure_logs_its_traceback_once(caplog: pytest.LogCaptureFixture) -> None:
+    errors = iter(["connection refused", "connection refused", "connection refused", "timeout"])
+
+    def run(now: int) -> None:
+        raise ConnectionError(next(errors))
+
+    task = PeriodicTask("notification-delivery", 1, run, FakeClock())
+    with caplog.at_level("ERROR", logger="gateway.scheduling"):
+        for _ in range(4):
+            assert task.run_once() is False
+    records = [r for r in caplog.records if r.name == "gateway.scheduling"]
+    assert [r.exc_info is not None for r in records] == [True, False, False, True]
+    assert "3 times in a row" in records[2].getMessage()
+    assert "ConnectionError: connection refused" in records[2].getMessage()
+    assert task.failures == 4 and task.last_error == "ConnectionError: timeout"
+
+
+def test_stop_gives_up_on_a_run_that_hangs_and_says_so(caplog: pytest.LogCaptureFixture) -> None:
+    release = threading.Event()
+    started = threading.Event()
+
+    def run(now: int) -> None:
+        started.set()
+        release.wait(10)  # a query stuck in ClickHouse
+
+    task = PeriodicTask("quality", 60, run, FakeClock())
+    task.start()
+    assert started.wait(5)
+    with caplog.at_level("WARNING", logger="gateway.scheduling"):
+        assert task.stop(timeout=0.2) is False
+    assert "quality is still running after 0.2 s" in caplog.text
+    release.set()
+    assert task.stop(timeout=5) is True

@@ -1,0 +1,76 @@
+"""`inferwatch serve` start-up failures and SIGTERM with every subsystem on, as separate processes."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.test_serve_process import INFERWATCH, ServeProcess, free_port
+
+
+def serve_until_it_exits(data_dir: Path, *overrides: str) -> tuple[int, str]:
+    """Run `inferwatch serve` with ``--set`` overrides that make it fail; its status and stderr."""
+    result = subprocess.run(
+        [
+            *INFERWATCH,
+            "serve",
+            "--data-dir",
+            str(data_dir),
+            "--grpc-endpoint",
+            f"127.0.0.1:{free_port()}",
+            "--http-endpoint",
+            f"127.0.0.1:{free_port()}",
+            *(argument for override in overrides for argument in ("--set", override)),
+        ],
+        capture_output=True,
+        timeout=120,
+    )
+    return result.returncode, result.stderr.decode()
+
+
+def test_a_bad_rule_file_stops_start_up_with_its_errors_and_status_2(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("- alert: X\n  expr: nosuch_signal > 1\n  severity: P9\n")
+    status, stderr = serve_until_it_exits(tmp_path / "data", f"alerting.rule_files=[{rules}]")
+    assert status == 2, stderr
+    assert f'{rules}:2:9: alert "X": expr: unknown signal "nosuch_signal"' in stderr
+    assert "inferwatch rules check" in stderr
+    assert "Traceback" not in stderr and "running" not in stderr
+    assert "inferwatch stopped" in stderr  # writers and clients were shut down on the way out
+
+
+def test_a_missing_trigger_file_is_named_without_blaming_the_port(tmp_path: Path) -> None:
+    missing = tmp_path / "triggers.yaml"
+    status, stderr = serve_until_it_exits(tmp_path / "data", f"performance.trigger_files=[{missing}]")
+    assert status == 2, stderr
+    assert f"no such file: {missing}" in stderr
+    assert "port" not in stderr and "Traceback" not in stderr
+
+
+def test_sigterm_stops_every_subsystem_within_the_grace_period(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Drift, quality, performance, feedback, alerting and notifications (Opsgenie and a webhook) on,
+    every task ticking each second: SIGTERM ends the process with status 0 well inside 30 s."""
+    monkeypatch.setenv("INFERWATCH_TEST_GENIE_KEY", "test-key")  # the serve process inherits it
+    dead = f"http://127.0.0.1:{free_port()}"  # nothing listens: deliveries fail and are retried
+    serve = ServeProcess(
+        tmp_path / "data",
+        *("--set", "notifications.opsgenie.enabled=true"),
+        *("--set", "notifications.opsgenie.api_key_env=INFERWATCH_TEST_GENIE_KEY"),
+        *("--set", f"notifications.opsgenie.api_url={dead}"),
+        *("--set", f"notifications.webhooks=[{{name: hook, url: {dead}/hook}}]"),
+        *("--set", f"performance.webhook.url={dead}/retrain"),
+        *("--set", "drift.interval=1s", "--set", "quality.interval=1s"),
+        *("--set", "performance.interval=1s", "--set", "alerting.evaluation_interval=1s"),
+    )
+    time.sleep(3)  # let every task run a few times (a process test, not a unit test)
+    began = time.monotonic()
+    assert serve.stop(signal.SIGTERM) == 0
+    assert time.monotonic() - began < 20
+    log = serve.log.read_text()
+    assert "inferwatch stopped" in log and "Traceback" not in log
