@@ -36,9 +36,10 @@ def _datetime(unix_nano: int) -> datetime:
 class LabelStore:
     """One client shared by the gRPC workers and API handlers, one statement at a time."""
 
-    def __init__(self, client: Any, cluster: str = "") -> None:
+    def __init__(self, client: Any, cluster: str = "", database: str = "default") -> None:
         self._client = client
         self._cluster = cluster
+        self._database = database
         self._lock = threading.Lock()
 
     def store(self, labels: Sequence[Label], source: str) -> int:
@@ -80,10 +81,13 @@ class LabelStore:
         returns how many (model, request id) keys lost their label."""
         cutoff = {"cutoff": received_before_unix_nano}
         expired = "LabelReceivedAt < fromUnixTimestamp64Nano({cutoff:Int64})"
-        table, on_cluster = "ml_labels", ""
+        table, requests, on_cluster = "ml_labels", "ml_requests", ""
         if self._cluster:
-            # The data lives in the local tables; the DELETE runs on every shard.
-            table, on_cluster = "ml_labels_local", f"ON CLUSTER {quote_identifier(self._cluster)}"
+            # The data lives in the local tables; the DELETE runs on every shard, in the session of the
+            # DDL worker there (its default database), so the names carry the gateway's database.
+            database = quote_identifier(self._database)
+            table, requests = f"{database}.ml_labels_local", f"{database}.ml_requests"
+            on_cluster = f"ON CLUSTER {quote_identifier(self._cluster)}"
         with self._lock:
             count = self._client.query(
                 f"SELECT count() FROM ml_unmatched_labels WHERE {expired}", parameters=cutoff
@@ -94,7 +98,7 @@ class LabelStore:
 DELETE FROM {table} {on_cluster}
 WHERE ReceivedAt < fromUnixTimestamp64Nano({{cutoff:Int64}})
   AND (ModelName, RequestId) NOT IN (
-      SELECT assumeNotNull(ModelName), assumeNotNull(RequestId) FROM ml_requests
+      SELECT assumeNotNull(ModelName), assumeNotNull(RequestId) FROM {requests}
       WHERE ModelName IS NOT NULL AND RequestId IS NOT NULL)""",
                     parameters=cutoff,
                 )

@@ -36,7 +36,7 @@ API_SOURCES = ("api", "file")
 
 def feedback_service(client: Any, config: Config, clock: Clock) -> FeedbackService:
     """The service on ``client``: what the gateway serves, and what the CLI uses when no gateway runs."""
-    store = LabelStore(client, config.clickhouse.cluster)
+    store = LabelStore(client, config.clickhouse.cluster, config.clickhouse.database)
     return FeedbackService(store, clock, config.feedback.max_batch_labels)
 
 

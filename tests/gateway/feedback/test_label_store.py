@@ -21,11 +21,13 @@ class _RecordingClient:
         self.commands.append((sql, parameters))
 
 
-def test_delete_on_a_cluster_targets_the_local_table_and_escapes_the_cluster_name() -> None:
+def test_delete_on_a_cluster_targets_the_qualified_local_table_and_escapes_the_cluster_name() -> None:
     client = _RecordingClient()
-    assert LabelStore(client, cluster="prod`; DROP TABLE x; --").delete_unmatched(123) == 1
+    assert LabelStore(client, cluster="prod`; DROP TABLE x; --", database="obs").delete_unmatched(123) == 1
     ((sql, parameters),) = client.commands
-    assert "DELETE FROM ml_labels_local ON CLUSTER `prod\\`; DROP TABLE x; --`" in sql
+    assert "DELETE FROM `obs`.ml_labels_local ON CLUSTER `prod\\`; DROP TABLE x; --`" in sql
+    # The DDL worker of each host runs it in its own default database: every name is qualified.
+    assert "FROM `obs`.ml_requests" in sql
     assert parameters == {"cutoff": 123}
 
 
@@ -33,4 +35,4 @@ def test_delete_on_a_single_node_has_no_cluster_clause() -> None:
     client = _RecordingClient()
     LabelStore(client).delete_unmatched(123)
     ((sql, _),) = client.commands
-    assert "DELETE FROM ml_labels " in sql and "ON CLUSTER" not in sql
+    assert "DELETE FROM ml_labels " in sql and "FROM ml_requests" in sql and "ON CLUSTER" not in sql
