@@ -51,6 +51,9 @@ def test_signal_owner_migrations_on_a_cluster(owner: str) -> None:
         first_line = statement.splitlines()[0]
         assert "ON CLUSTER `analytics`" in first_line, statement
         assert "$" not in statement and "@" not in statement, statement
+        # Each host runs an ON CLUSTER statement in its own default database: every name is qualified.
+        unqualified = re.findall(r"\b(?:FROM|JOIN|TO)\s+(?!\(|`default`\.)(\S+)", statement)
+        assert not unqualified, f"unqualified {unqualified} in {statement}"
         created = re.match(r"CREATE TABLE IF NOT EXISTS `default`\.(\w+)_local ", statement)
         if created:
             name = created.group(1)
