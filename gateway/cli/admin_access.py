@@ -19,7 +19,7 @@ import urllib.request
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from gateway.cli.sql_access import GatewayNotAnswering, gateway_url
+from gateway.cli.sql_access import GatewayNotAnswering, gateway_url, require_storage
 from gateway.config import Config
 
 T = TypeVar("T")
@@ -90,6 +90,7 @@ def through_gateway_or_direct(
         return answer
     if explicit_url:
         raise GatewayNotAnswering(url)
+    require_storage(config, url)
     client = open_direct_client(config)
     try:
         return direct(client)

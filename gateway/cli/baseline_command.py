@@ -145,6 +145,9 @@ def _write(config: Config, args: argparse.Namespace, path: str, document: dict, 
         return _fail(str(error))
     except GatewayNotAnswering as error:
         return _fail(str(error))
+    except Exception as error:  # boundary: no storage yet, or ClickHouse could not be opened
+        print(failure_message(error), file=sys.stderr)
+        return 1
     print(json.dumps(summary, indent=2))
     return 0
 

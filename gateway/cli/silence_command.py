@@ -17,7 +17,7 @@ from typing import Any
 from gateway.alerting import silence_service
 from gateway.cli.admin_access import ApiCallFailed, call_gateway, through_gateway_or_direct
 from gateway.cli.common import add_config_arguments, add_gateway_url_argument, load_or_exit
-from gateway.cli.sql_access import GatewayNotAnswering
+from gateway.cli.sql_access import GatewayNotAnswering, failure_message
 from gateway.clock import SystemClock
 
 HELP = """\
@@ -84,12 +84,8 @@ def _call(args: argparse.Namespace, via_api: Any, direct: Any) -> Any:
         print(f"inferwatch: the gateway refused: {error.message}", file=sys.stderr)
     except GatewayNotAnswering as error:
         print(f"inferwatch: {error}", file=sys.stderr)
-    except Exception as error:  # boundary: storage could not be opened
-        print(
-            f"inferwatch: cannot open ClickHouse ({error}). Start `inferwatch serve` with the same config, "
-            "or pass --url of a running gateway.",
-            file=sys.stderr,
-        )
+    except Exception as error:  # boundary: no storage yet, or it could not be opened
+        print(failure_message(error), file=sys.stderr)
     return None
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import re
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
@@ -26,6 +28,26 @@ class GatewayNotAnswering(Exception):
 
     def __init__(self, url: str) -> None:
         super().__init__(f"no gateway answers at {url}; is `inferwatch serve` running?")
+
+
+class NoStorageYet(Exception):
+    """No gateway answers and the embedded data directory does not exist (nothing to read yet)."""
+
+    def __init__(self, path: str, url: str) -> None:
+        super().__init__(
+            f"no gateway answers at {url} and there is no data directory {path}: start `inferwatch serve` "
+            "with the same config (it creates the storage), or pass --url of a running gateway, or "
+            "--config / --set data_dir=DIR for the data of an earlier run."
+        )
+
+
+def require_storage(config: Config, url: str) -> None:
+    """Raise ``NoStorageYet`` instead of letting a command create an empty embedded directory."""
+    from gateway.storage.client import parse_dsn
+
+    path = parse_dsn(config.resolved_clickhouse_dsn()).embedded_path
+    if path is not None and not os.path.isdir(path):
+        raise NoStorageYet(path, url)
 
 
 def gateway_url(config: Config, explicit: str | None) -> str:
@@ -99,6 +121,7 @@ class SqlSession:
         if self._direct is None:
             from gateway.storage.client import open_client
 
+            require_storage(self.config, self.url)
             client = open_client(
                 self.config.resolved_clickhouse_dsn(),
                 self.config.clickhouse.database,
@@ -117,10 +140,23 @@ class SqlSession:
             self._client, self._direct = None, None
 
 
+# ClickHouse's words for a table or database that does not exist (chdb and servers, old and new).
+_MISSING_SCHEMA = re.compile(
+    r"Unknown table expression identifier '[^']+'|Table \S+ does not exist|Database \S+ does not exist"
+)
+
+
 def failure_message(error: Exception) -> str:
     """What a command prints when ``SqlSession.run`` raised."""
-    if isinstance(error, GatewayNotAnswering):
+    if isinstance(error, (GatewayNotAnswering, NoStorageYet)):
         return f"inferwatch: {error}"
+    missing = _MISSING_SCHEMA.search(str(error))
+    if missing:
+        return (
+            f"inferwatch: {missing.group(0)}: this storage has no inferwatch schema yet (or an older one). "
+            "Start `inferwatch serve` with the same config once (it creates every table), "
+            "or pass --url of a running gateway."
+        )
     if isinstance(error, QueryError):
         return f"inferwatch: query failed: {error}"
     return (
