@@ -141,17 +141,28 @@ def is_secret_name(name: str) -> bool:
 
 
 def mask_url_password(value: str) -> str:
-    """``http://user:pw@host/db`` → ``http://user:***@host/db``; other strings unchanged."""
-    if "://" not in value or "@" not in value:
+    """``http://user:pw@host/db`` → ``http://user:***@host/db``, and query parameters named like
+    secrets (``?token=abc`` → ``?token=***``, as chat webhook URLs carry them); other strings unchanged."""
+    if "://" not in value:
         return value
     try:
         parts = urlsplit(value)
-        if parts.password is None:
-            return value
+        password = parts.password
     except ValueError:
         return value
-    userinfo, _, host = parts.netloc.rpartition("@")
-    return urlunsplit(parts._replace(netloc=f"{userinfo.partition(':')[0]}:***@{host}"))
+    if password is not None:
+        userinfo, _, host = parts.netloc.rpartition("@")
+        parts = parts._replace(netloc=f"{userinfo.partition(':')[0]}:***@{host}")
+    if parts.query:
+        pairs = [pair.partition("=") for pair in parts.query.split("&")]
+        parts = parts._replace(
+            query="&".join(
+                f"{name}={'***' if value_ and is_secret_name(name) else value_}" if equals else name
+                for name, equals, value_ in pairs
+            )
+        )
+    masked = urlunsplit(parts)
+    return value if masked == urlunsplit(urlsplit(value)) else masked  # urlunsplit drops chdb:///'s //
 
 
 # --- Validation helpers -------------------------------------------------------------------------------

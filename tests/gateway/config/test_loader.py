@@ -421,3 +421,23 @@ def test_dump_masks_fields_named_like_secrets() -> None:
     plain = dump_module._plain(_Alerting(api_key="abc", labels={"token": "t", "team": "ml"}), "", True, False)
     assert plain["api_key"] == "***"
     assert plain["labels"] == {"token": "***", "team": "ml"}
+
+
+def test_print_config_masks_tokens_in_webhook_urls() -> None:
+    """Chat webhooks (Google Chat, Teams, ...) carry their credentials in the query string."""
+    config = load(
+        """
+        notifications:
+          webhooks:
+            - name: chat
+              url: https://chat.example.com/v1/spaces/X/messages?key=AIzaSy&token=s3cret&threadKey=t1
+        performance:
+          webhook:
+            url: https://ops:pw@retrain.internal/hook?api_key=k3y
+        """
+    )
+    text = dump_config(config, mask_secrets=True)
+    assert "s3cret" not in text and "AIzaSy" not in text and "k3y" not in text and ":pw@" not in text
+    assert "messages?key=***&token=***&threadKey=t1" in text
+    assert "https://ops:***@retrain.internal/hook?api_key=***" in text
+    assert dump_config(config, mask_secrets=False).count("s3cret") == 1
