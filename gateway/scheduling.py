@@ -94,7 +94,7 @@ class PeriodicTask:
     def stop(self, timeout: float = 30.0) -> bool:
         """Stop after the current run (if any) finishes; False (logged) when it is still running after
         ``timeout`` (its thread is a daemon: it ends with the process). Safe to call before ``start``."""
-        self._stop.set()
+        self.request_stop()
         if self._thread is None:
             return True
         self._thread.join(timeout)

@@ -182,10 +182,9 @@ class DeliveryTask(PeriodicTask):
             elapsed = self._clock.monotonic() - started
             self._wake.wait(max(0.0, self.interval - elapsed))
 
-    def stop(self, timeout: float = 30.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        super().stop(timeout)
+    def request_stop(self) -> None:
+        super().request_stop()
+        self._wake.set()  # the loop waits on the wake event, not on the stop event
 
 
 def senders(

@@ -89,3 +89,36 @@ def test_shutdown_waits_for_stuck_tasks_once_not_once_per_task(monkeypatch):
     finally:
         release.set()
         safety.cancel()
+
+
+def test_shutdown_wakes_the_notification_task_with_the_others(monkeypatch):
+    """The notifications task sleeps on its wake event, not the stop event: asked to stop together with
+    the others, it must be woken then, not when its turn comes after a stuck task spent the budget."""
+    import threading
+    import time
+
+    from gateway.alerting.delivery import DeliveryTask
+    from gateway.app import Gateway
+    from gateway.clock import FakeClock
+    from gateway.scheduling import PeriodicTask
+
+    monkeypatch.setattr("gateway.app.TASK_STOP_SECONDS", 0.3)
+    release, stuck_started, delivered = threading.Event(), threading.Event(), threading.Event()
+
+    def stuck(now: int) -> None:
+        stuck_started.set()
+        release.wait(20)
+
+    gateway = Gateway(load_config(None), FakeClock(), run_tasks=False)
+    delivery = DeliveryTask("notifications", 60, lambda now: delivered.set(), gateway.clock)
+    gateway.tasks = [PeriodicTask("quality", 60, stuck, gateway.clock), delivery]
+    for task in gateway.tasks:
+        task.start()
+    assert stuck_started.wait(5) and delivered.wait(5)  # both ran once; delivery now waits 60 s
+    try:
+        began = time.monotonic()
+        assert gateway.shutdown(grace=0) is True
+        assert time.monotonic() - began < 1.5
+        assert delivery._thread is not None and not delivery._thread.is_alive()
+    finally:
+        release.set()
