@@ -67,8 +67,11 @@ def call_gateway(
 
 
 def open_direct_client(config: Config) -> Any:
-    """A read-write ClickHouse client on the configured storage (the schema must already exist)."""
+    """A read-write ClickHouse client on the configured storage (the schema must already exist);
+    ``NoStorageYet`` rather than creating an empty embedded directory."""
     from gateway.storage.client import open_client
+
+    require_storage(config, gateway_url(config, None))
 
     return open_client(config.resolved_clickhouse_dsn(), config.clickhouse.database, create_database=False)
 
@@ -90,7 +93,6 @@ def through_gateway_or_direct(
         return answer
     if explicit_url:
         raise GatewayNotAnswering(url)
-    require_storage(config, url)
     client = open_direct_client(config)
     try:
         return direct(client)

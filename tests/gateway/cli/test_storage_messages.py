@@ -36,12 +36,16 @@ def _unused_endpoint() -> str:
         ["silence", "expire", "3f2a"],
         ["baseline", "list"],
         ["baseline", "activate", "3f2a"],
+        ["feedback", "import", "LABELS_CSV"],
     ],
 )
 def test_no_gateway_and_no_data_dir_says_what_to_do_and_creates_nothing(
     command: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     data_dir = tmp_path / "never-started"
+    labels = tmp_path / "labels.csv"
+    labels.write_text("request_id,model,label_class\nr1,fraud-detector,1\n")
+    command = [str(labels) if part == "LABELS_CSV" else part for part in command]
     overrides = ["--set", f"data_dir={data_dir}", "--set", f"receivers.http.endpoint={_unused_endpoint()}"]
     assert main([*command, *overrides]) == 1
     err = capsys.readouterr().err
