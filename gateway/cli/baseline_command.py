@@ -66,8 +66,15 @@ def register(commands: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    # each action shows the command's help (it has an example of every action)
+    _described: dict[str, Any] = {
+        "description": HELP,
+        "formatter_class": argparse.RawDescriptionHelpFormatter,
+    }
 
-    create = actions.add_parser("create", help="profile a file or a stored window into a new baseline")
+    create = actions.add_parser(
+        "create", help="profile a file or a stored window into a new baseline", **_described
+    )
     create.add_argument("--model", "-m", required=True, metavar="NAME", help="ml.model.name")
     create.add_argument("--version", required=True, metavar="V", help="ml.model.version")
     source = create.add_mutually_exclusive_group(required=True)
@@ -103,22 +110,26 @@ def register(commands: argparse._SubParsersAction) -> None:
     _common(create)
     create.set_defaults(run=run_create)
 
-    listing = actions.add_parser("list", help="stored baselines, newest revision first")
+    listing = actions.add_parser("list", help="stored baselines, newest revision first", **_described)
     listing.add_argument("--model", "-m", metavar="NAME", help="only this model")
     listing.add_argument("--format", "-f", choices=("table", "json"), default="table")
     _common(listing)
     listing.set_defaults(run=run_list)
 
-    show = actions.add_parser("show", help="one baseline's profile (by id, or the active one of a version)")
-    show.add_argument("id", nargs="?", metavar="ID")
-    show.add_argument("--model", "-m", metavar="NAME")
-    show.add_argument("--version", metavar="V")
+    show = actions.add_parser(
+        "show", help="one baseline's profile (by id, or the active one of a version)", **_described
+    )
+    show.add_argument("id", nargs="?", metavar="ID", help="baseline id (inferwatch baseline list)")
+    show.add_argument("--model", "-m", metavar="NAME", help="without ID: the active baseline of this model")
+    show.add_argument("--version", metavar="V", help="... and this version")
     show.add_argument("--format", "-f", choices=("table", "json"), default="table")
     _common(show)
     show.set_defaults(run=run_show)
 
-    activate = actions.add_parser("activate", help="make a baseline the active one of its model version")
-    activate.add_argument("id", metavar="ID")
+    activate = actions.add_parser(
+        "activate", help="make a baseline the active one of its model version", **_described
+    )
+    activate.add_argument("id", metavar="ID", help="baseline id (inferwatch baseline list)")
     _common(activate)
     activate.set_defaults(run=run_activate)
 

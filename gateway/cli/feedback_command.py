@@ -37,11 +37,26 @@ Examples:
       --class-column is_fraud --event-time-column decided_at
 """
 
+HELP = """\
+Ground truth: import the true outcomes (labels) of earlier predictions, and see how many joined a
+prediction. The gateway also takes labels over OTLP and POST /api/v1/feedback (docs/feedback.md).
+
+Examples:
+  inferwatch feedback import labels.csv
+  inferwatch feedback status
+  inferwatch feedback status --model fraud-detector --format json
+"""
+
 MAX_SHOWN_ERRORS = 10
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser("feedback", help="ground truth: import labels, show how many joined")
+    parser = commands.add_parser(
+        "feedback",
+        help="ground truth: import labels, show how many joined",
+        description=HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     actions = parser.add_subparsers(dest="feedback_action", metavar="ACTION", required=True)
 
     importing = actions.add_parser(
@@ -70,7 +85,12 @@ def register(commands: argparse._SubParsersAction) -> None:
     add_config_arguments(importing)
     importing.set_defaults(run=run_import)
 
-    status = actions.add_parser("status", help="labels per model: matched, waiting for their prediction")
+    status = actions.add_parser(
+        "status",
+        help="labels per model: matched, waiting for their prediction",
+        description=HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     status.add_argument("--model", "-m", metavar="NAME", help="only this model")
     status.add_argument("--format", "-f", choices=("table", "json"), default="table", help="output format")
     add_gateway_url_argument(status)

@@ -38,11 +38,23 @@ The rule format and the expression language: docs/alert-rules.md.
 """
 
 
+RULES_HELP = """\
+Work with alert rule files (the gateway loads those named in alerting.rule_files).
+
+Examples:
+  inferwatch rules check deploy/rules/
+  inferwatch rules check my-rules.yaml --format json
+
+More: inferwatch rules check --help, docs/alert-rules.md.
+"""
+
+
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "rules",
         help="check alert rule files",
-        description="Work with alert rule files. Run: inferwatch rules check --help",
+        description=RULES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     actions = parser.add_subparsers(dest="rules_action", metavar="ACTION")
     check = actions.add_parser(

@@ -16,7 +16,17 @@ Run the gateway: OTLP/gRPC and OTLP/HTTP receivers writing to ClickHouse.
 
 With no config it listens on localhost:4317 (gRPC) and localhost:4318 (HTTP) and keeps its data
 in ./inferwatch-data (embedded ClickHouse). Ctrl-C or SIGTERM stops it after every accepted
-request is stored.
+request is stored. Drift, data-quality, performance and alert evaluations run inside it (each can be
+turned off in the config); every key and its default: docs/configuration.md.
+
+Examples:
+  inferwatch serve
+  inferwatch serve --config inferwatch.yaml
+  inferwatch serve --grpc-endpoint 0.0.0.0:4317 --http-endpoint 0.0.0.0:4318 --data-dir /var/lib/inferwatch
+  inferwatch serve --set alerting.rule_files=[deploy/rules/guide-examples.yaml] --print-config
+
+Exit status: 0 stopped after storing every accepted request; 1 could not start (port or storage) or
+requests stay spooled for the next start; 2 invalid configuration, or a rule/trigger file it names.
 """
 
 

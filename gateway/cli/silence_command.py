@@ -52,10 +52,20 @@ def register(commands: argparse._SubParsersAction) -> None:
     add.add_argument("--comment", required=True, help="why (shown in the list)")
     add.add_argument("--author", default=None, help="who (default: the login name)")
     add.set_defaults(run=run_add)
-    listing = actions.add_parser("list", help="list active and pending silences")
+    listing = actions.add_parser(
+        "list",
+        help="list active and pending silences",
+        description=HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     listing.add_argument("--all", action="store_true", help="include expired silences")
     listing.set_defaults(run=run_list)
-    expire = actions.add_parser("expire", help="end a silence now")
+    expire = actions.add_parser(
+        "expire",
+        help="end a silence now",
+        description=HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     expire.add_argument("id", metavar="ID", help="the silence id (inferwatch silence list)")
     expire.set_defaults(run=run_expire)
     for sub in (add, listing, expire):
