@@ -139,9 +139,10 @@ def _common(parser: argparse.ArgumentParser) -> None:
     add_config_arguments(parser)
 
 
-def _fail(message: str) -> int:
+def _fail(message: str, status: int = 1) -> int:
+    """Print ``message``; status 1 for a failure, 2 for bad input (file, window), like feedback import."""
     print(f"inferwatch: {message}", file=sys.stderr)
-    return 1
+    return status
 
 
 def _write(config: Config, args: argparse.Namespace, path: str, document: dict, direct: Any) -> int:
@@ -182,7 +183,7 @@ def run_create(args: argparse.Namespace) -> int:
         try:
             start, end = _window_ns(args.from_window)
         except argparse.ArgumentTypeError as error:
-            return _fail(str(error))
+            return _fail(str(error), 2)
         document["window"] = {"start": start, "end": end}
     else:
         roles = ColumnRoles(
@@ -199,7 +200,7 @@ def run_create(args: argparse.Namespace) -> int:
                 builder.add(columns, rows)
             profile = builder.build()
         except (ReferenceFileError, ValueError, OSError) as error:
-            return _fail(f"cannot profile {args.from_file}: {error}")
+            return _fail(f"cannot profile {args.from_file}: {error}", 2)
         document["profile"] = profile.to_dict()
         document["source"] = str(args.from_file)
 

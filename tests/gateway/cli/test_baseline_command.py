@@ -39,12 +39,12 @@ def test_create_needs_exactly_one_source(capsys, tmp_path):
 def test_an_unreadable_file_is_reported_before_anything_is_sent(capsys, tmp_path):
     bad = tmp_path / "reference.csv"
     bad.write_text("a,b\n1\n")
-    assert main(["baseline", "create", "--model", "m", "--version", "1", "--from", str(bad), *NOWHERE]) == 1
+    assert main(["baseline", "create", "--model", "m", "--version", "1", "--from", str(bad), *NOWHERE]) == 2
     expected = f"inferwatch: cannot profile {bad}: {bad}: CSV parse error: Expected 2 columns, got 1: 1"
     assert expected in capsys.readouterr().err
     missing = tmp_path / "missing.parquet"
     assert (
-        main(["baseline", "create", "--model", "m", "--version", "1", "--from", str(missing), *NOWHERE]) == 1
+        main(["baseline", "create", "--model", "m", "--version", "1", "--from", str(missing), *NOWHERE]) == 2
     )
     assert "no such file" in capsys.readouterr().err
 
@@ -53,12 +53,12 @@ def test_a_window_needs_start_and_end(capsys):
     code = main(
         ["baseline", "create", "--model", "m", "--version", "1", "--from-window", "2026-01-01", *NOWHERE]
     )
-    assert code == 1
+    assert code == 2  # bad input, like feedback import's
     assert '--from-window needs START/END, got "2026-01-01"' in capsys.readouterr().err
     code = main(
         ["baseline", "create", "--model", "m", "--version", "1", "--from-window", "yesterday/now", *NOWHERE]
     )
-    assert code == 1
+    assert code == 2
     assert 'invalid time "yesterday"' in capsys.readouterr().err
 
 
