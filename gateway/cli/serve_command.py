@@ -17,7 +17,8 @@ Run the gateway: OTLP/gRPC and OTLP/HTTP receivers writing to ClickHouse.
 With no config it listens on localhost:4317 (gRPC) and localhost:4318 (HTTP) and keeps its data
 in ./inferwatch-data (embedded ClickHouse). Ctrl-C or SIGTERM stops it after every accepted
 request is stored. Drift, data-quality, performance and alert evaluations run inside it (each can be
-turned off in the config); every key and its default: docs/configuration.md.
+turned off in the config); every key and its default: docs/configuration.md. The config and rule
+files are read at start only: SIGHUP reloads nothing (it is logged); restart to apply changes.
 
 Examples:
   inferwatch serve
@@ -86,8 +87,20 @@ def run(args: argparse.Namespace) -> int:
         print(f"inferwatch: {signal.Signals(signum).name} received, flushing and stopping…", file=sys.stderr)
         stop.set()
 
+    def ignore_reload(signum: int, _frame: object) -> None:
+        # Prometheus and the Collector users send SIGHUP to reload; its default action would end the
+        # process without flushing. Nothing is reloaded: say so instead of dying.
+        print(
+            "inferwatch: SIGHUP received: the configuration and rule files are read only at start; "
+            "restart the gateway (SIGTERM, then start it again) to apply changes",
+            file=sys.stderr,
+            flush=True,
+        )
+
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
+    if hasattr(signal, "SIGHUP"):  # not on Windows
+        signal.signal(signal.SIGHUP, ignore_reload)
     try:
         gateway.start()
     except FileNotFoundError as error:  # a rule, quality or trigger file the config names

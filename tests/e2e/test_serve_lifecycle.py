@@ -74,3 +74,17 @@ def test_sigterm_stops_every_subsystem_within_the_grace_period(
     assert time.monotonic() - began < 20
     log = serve.log.read_text()
     assert "inferwatch stopped" in log and "Traceback" not in log
+
+
+def test_sighup_does_not_kill_the_gateway_and_says_nothing_is_reloaded(tmp_path: Path) -> None:
+    serve = ServeProcess(tmp_path / "data")
+    serve.process.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + 10
+    while "SIGHUP received" not in serve.log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert serve.process.poll() is None, serve.log.read_text()
+    assert "restart the gateway" in serve.log.read_text()
+    helptext = subprocess.run([*INFERWATCH, "serve", "--help"], capture_output=True, timeout=60, check=True)
+    assert b"SIGHUP reloads nothing" in helptext.stdout
+    assert serve.query("SELECT 1 AS one") == [{"one": 1}]
+    assert serve.stop(signal.SIGTERM) == 0
