@@ -5,7 +5,7 @@ Start order: storage → migrations → writers (which insert what an earlier ru
 → subsystems (periodic evaluations and deliveries, API routes) → receivers. Shutdown order, written
 once: health NOT_SERVING → receivers stop accepting and finish running exports → periodic tasks
 finish their current run (``TASK_STOP_SECONDS`` for all together) → writers flush every accepted
-request → clients close.
+request → clients close (none while a task is still in a query: closing would wait for it).
 """
 
 from __future__ import annotations
@@ -138,6 +138,9 @@ class Gateway:
         self._clients: list[Client] = []
         self._stopped = False
         self._lock = threading.Lock()
+        # Tasks still running a query when shutdown gave up waiting: their clients stay open, and the
+        # process should end with os._exit (tearing down embedded ClickHouse under a query crashes).
+        self.stuck_tasks: list[str] = []
 
     # ---- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
@@ -290,14 +293,21 @@ class Gateway:
         for task in self.tasks:
             task.request_stop()
         tasks_deadline = time.monotonic() + max(grace, TASK_STOP_SECONDS)
-        for task in self.tasks:
-            task.stop(timeout=max(0.0, tasks_deadline - time.monotonic()))
+        self.stuck_tasks = stuck = [
+            task.name
+            for task in self.tasks
+            if not task.stop(timeout=max(0.0, tasks_deadline - time.monotonic()))
+        ]
         with ThreadPoolExecutor(max_workers=max(1, len(self.writers))) as pool:
             results = list(
                 pool.map(lambda writer: writer.shutdown(timeout=max(grace, 30.0)), self.writers.values())
             )
         drained = all(results)
-        for client in self._clients:
+        if stuck:
+            # Closing a client waits for its running query (embedded ClickHouse holds a lock), which
+            # could outlast any grace period; the process is exiting and takes the clients with it.
+            log.warning("not closing ClickHouse clients: %s still running a query", ", ".join(stuck))
+        for client in [] if stuck else self._clients:
             try:
                 client.close()
             except Exception:  # boundary: closing is best effort at exit

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -88,3 +89,49 @@ def test_sighup_does_not_kill_the_gateway_and_says_nothing_is_reloaded(tmp_path:
     assert b"SIGHUP reloads nothing" in helptext.stdout
     assert serve.query("SELECT 1 AS one") == [{"one": 1}]
     assert serve.stop(signal.SIGTERM) == 0
+
+
+SERVE_WITH_A_SLOW_TASK = """
+import os, signal, sys, threading
+import gateway.app
+from gateway.app import Gateway
+from gateway.cli.main import main
+from gateway.scheduling import PeriodicTask
+
+gateway.app.TASK_STOP_SECONDS = 1.0
+start_subsystems = Gateway._start_subsystems
+
+def with_a_slow_task(self):
+    start_subsystems(self)
+    client = self.open_client()
+
+    def slow(now):  # minutes of work in embedded ClickHouse, far beyond any grace period
+        threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGTERM)).start()
+        client.query("SELECT count() FROM numbers(50000000000) WHERE sipHash64(number) % 7 = 3")
+
+    task = PeriodicTask("slow-evaluation", 600, slow, self.clock)
+    self.tasks.append(task)
+    task.start()
+
+Gateway._start_subsystems = with_a_slow_task
+sys.exit(main(["serve", "--data-dir", sys.argv[1], "--grpc-endpoint", "127.0.0.1:0",
+               "--http-endpoint", "127.0.0.1:0"]))
+"""
+
+
+def test_sigterm_while_a_task_is_stuck_in_a_slow_query(tmp_path: Path) -> None:
+    """Closing the client of a running embedded query waits for the query, and tearing the interpreter
+    down under it crashes: serve leaves that client alone and ends with status 0 right after the flush."""
+    began = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-c", SERVE_WITH_A_SLOW_TASK, str(tmp_path / "data")],
+        capture_output=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    stderr = result.stderr.decode()
+    assert result.returncode == 0, stderr[-3000:]
+    assert "slow-evaluation is still running after" in stderr
+    assert "not closing ClickHouse clients: slow-evaluation still running a query" in stderr
+    assert "inferwatch stopped" in stderr
+    assert time.monotonic() - began < 30  # start-up (migrations) included
