@@ -24,6 +24,7 @@ from gateway.cli.common import (
 from gateway.cli.file_check import check_files
 from gateway.cli.sql_access import SqlSession, failure_message
 from gateway.clock import SystemClock
+from gateway.config import format_duration
 from gateway.config.paths import yaml_file_paths
 from processors.quality import QualityLoadError, load_quality_rules
 from processors.quality import queries as sql
@@ -151,8 +152,8 @@ def run(args: argparse.Namespace) -> int:
         others = f" Models with quality results: {', '.join(known)}." if known else ""
         print(
             f"inferwatch: no data-quality results for model {args.model!r} in the last "
-            f"{args.since}. The gateway evaluates models that have a rule file in quality.rule_files, "
-            f"every quality.interval.{others}",
+            f"{format_duration(args.since)}. The gateway evaluates models that have a rule file in "
+            f"quality.rule_files, every quality.interval.{others}",
             file=sys.stderr,
         )
         return 1
