@@ -136,8 +136,14 @@ _SECRET_WORDS = {
 
 
 def is_secret_name(name: str) -> bool:
-    """Whether a field or mapping key named ``name`` holds a secret (``api_key``, ``client_secret``, …)."""
-    return any(word in _SECRET_WORDS for word in re.split(r"[_\-.\s]+", name.lower()))
+    """Whether a field or mapping key named ``name`` holds a secret (``api_key``, ``client_secret``, …).
+
+    ``api_key_env`` / ``secret_env`` / ``api_key_file`` say where a secret is kept, not the secret:
+    ``--print-config`` shows them, so a reader sees which variable or file the gateway reads."""
+    words = re.split(r"[_\-.\s]+", name.lower())
+    if words[-1] in ("env", "file"):
+        return False
+    return any(word in _SECRET_WORDS for word in words)
 
 
 def mask_url_password(value: str) -> str:

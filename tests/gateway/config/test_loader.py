@@ -441,3 +441,16 @@ def test_print_config_masks_tokens_in_webhook_urls() -> None:
     assert "messages?key=***&token=***&threadKey=t1" in text
     assert "https://ops:***@retrain.internal/hook?api_key=***" in text
     assert dump_config(config, mask_secrets=False).count("s3cret") == 1
+
+
+def test_print_config_shows_where_secrets_come_from() -> None:
+    config = load(
+        """
+        notifications:
+          opsgenie: {enabled: true, api_key_env: OPSGENIE_API_KEY}
+          webhooks: [{name: chat, url: "https://chat.example.com/hook", secret_env: CHAT_SECRET}]
+        """
+    )
+    text = dump_config(config, mask_secrets=True)
+    assert "api_key_env: OPSGENIE_API_KEY" in text and "secret_env: CHAT_SECRET" in text
+    assert load(text) == config  # the printed config can be used as a config file

@@ -191,6 +191,9 @@ def test_mask_url_password() -> None:
         ("endpoint", False),
         ("dsn", False),
         ("max_batch_bytes", False),
+        ("api_key_env", False),  # the name of the variable holding the key
+        ("secret_env", False),
+        ("api_key_file", False),
     ],
 )
 def test_is_secret_name(name: str, secret: bool) -> None:
