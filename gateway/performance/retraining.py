@@ -22,10 +22,10 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 from gateway.alerting.webhook import WebhookError, post_json
+from gateway.config.paths import yaml_file_paths
 from gateway.config.performance_schema import PerformanceConfig
 from gateway.performance import reads
 from gateway.performance.windows_task import thresholds_for
@@ -60,10 +60,11 @@ COLUMNS = (
 
 
 def load_trigger_files(paths: Sequence[str]) -> tuple[Trigger, ...]:
-    """Every trigger of every file; a file's problems raise ``TriggerLoadError`` (FILE:LINE:COL)."""
+    """Every trigger of every file (a directory stands for its YAML files, like ``quality.rule_files``);
+    a file's problems raise ``TriggerLoadError`` (FILE:LINE:COL)."""
     triggers: list[Trigger] = []
-    for path in paths:
-        triggers.extend(load_triggers(Path(path).read_text(encoding="utf-8"), path))
+    for path in yaml_file_paths(paths):
+        triggers.extend(load_triggers(path.read_text(encoding="utf-8"), str(path)))
     return tuple(triggers)
 
 

@@ -151,3 +151,10 @@ def test_the_benchmark_rule_pack_pages_at_the_guides_thresholds() -> None:
         assert found[(signal, "P2")] == (operator, threshold.warning), signal
         assert found[(signal, "P1")] == (operator, threshold.critical), signal
     assert (BENCHMARKS["latency_p95_ms"].baseline, BENCHMARKS["error_rate"].baseline) == (85, 0.005)
+
+
+def test_trigger_files_may_name_a_directory_like_the_rule_files() -> None:
+    from gateway.performance.retraining import load_trigger_files
+
+    by_directory = load_trigger_files([str(DEFAULT_TRIGGERS.parent)])
+    assert by_directory == load_trigger_files([str(DEFAULT_TRIGGERS)])
