@@ -26,6 +26,10 @@ class SilenceNotFound(KeyError):
     pass
 
 
+MAX_SILENCE = timedelta(days=366)
+MAX_MATCHERS_TEXT = 1024
+
+
 def describe(silence: Silence, now: float) -> dict[str, Any]:
     """The silence as JSON, with its state at ``now``: active, pending or expired."""
     state = "expired" if expired(silence, now) else "active" if is_active(silence, now) else "pending"
@@ -48,14 +52,23 @@ def _matchers(value: Any) -> str | tuple[Matcher, ...]:
 
 
 def _duration(value: Any) -> timedelta:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return timedelta(seconds=value)
-    if not isinstance(value, str):
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise ValueError('duration: expected a duration like "2h"')
     try:
-        return parse_duration(value)
-    except ValueError as error:
+        duration = timedelta(seconds=value) if not isinstance(value, str) else parse_duration(value)
+    except (ValueError, OverflowError) as error:
         raise ValueError(f"duration: {error}") from None
+    if duration > MAX_SILENCE:
+        # A silence is a pause, not an off switch: a rule that must never page belongs out of the rules.
+        raise ValueError(f"duration: at most {MAX_SILENCE.days}d; remove or change the rule instead")
+    return duration
+
+
+def _check_matcher_sizes(matchers: str | tuple[Matcher, ...]) -> None:
+    # Matchers come from the network and are matched at every evaluation: bound their size.
+    text = matchers if isinstance(matchers, str) else ",".join(m.value for m in matchers)
+    if len(text) > MAX_MATCHERS_TEXT:
+        raise ValueError(f"matchers: at most {MAX_MATCHERS_TEXT} characters, got {len(text)}")
 
 
 def add_silence(client: Any, document: Any, now: float) -> dict[str, Any]:
@@ -74,8 +87,10 @@ def add_silence(client: Any, document: Any, now: float) -> dict[str, Any]:
     created_by = document.get("created_by") or "inferwatch"
     if not isinstance(comment, str) or not isinstance(created_by, str):
         raise ValueError("comment, created_by: must be text")
+    matchers = _matchers(document["matchers"])
+    _check_matcher_sizes(matchers)
     silence = new_silence(
-        _matchers(document["matchers"]),
+        matchers,
         now,
         _duration(document["duration"]),
         created_by,
