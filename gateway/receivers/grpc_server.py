@@ -95,9 +95,15 @@ class GrpcReceiver:
         self._health_names = [*_OTLP_SERVICES.values(), *(service.service_name() for service in services), ""]
         self.health = health.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self._server)
-        self.port = self._server.add_insecure_port(endpoint)
+        try:
+            self.port = self._server.add_insecure_port(endpoint)
+        except RuntimeError:  # grpcio raises "Failed to bind" where older releases returned 0
+            self.port = 0
         if self.port == 0:
-            raise OSError(f"cannot listen on {endpoint} for OTLP/gRPC")
+            raise OSError(
+                f"cannot listen on {endpoint} for OTLP/gRPC (receivers.grpc.endpoint): the port is in use "
+                "(another OTLP receiver, e.g. an OpenTelemetry Collector?) or the host is not local"
+            )
         self.endpoint = endpoint
 
     def _handler(self, signal: Signal):

@@ -96,7 +96,13 @@ class HttpReceiver:
         self._query = query
         self._routes = routes if routes is not None else ApiRoutes()
         self._serving = True
-        self._server = ThreadingHTTPServer((host, int(port)), Handler)
+        try:
+            self._server = ThreadingHTTPServer((host, int(port)), Handler)
+        except OSError as error:
+            raise OSError(
+                f"cannot listen on {endpoint} for OTLP/HTTP (receivers.http.endpoint): "
+                f"{error.strerror or error}"
+            ) from error
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         self.endpoint = endpoint

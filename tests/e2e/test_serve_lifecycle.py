@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -31,6 +32,31 @@ def serve_until_it_exits(data_dir: Path, *overrides: str) -> tuple[int, str]:
         timeout=120,
     )
     return result.returncode, result.stderr.decode()
+
+
+@pytest.mark.parametrize("receiver", ["grpc", "http"])
+def test_a_port_in_use_is_named_with_its_config_key(receiver: str, tmp_path: Path) -> None:
+    """Running beside an OpenTelemetry Collector that already listens on 4317/4318 is common."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = f"127.0.0.1:{taken.getsockname()[1]}"
+        ports = {"grpc": f"127.0.0.1:{free_port()}", "http": f"127.0.0.1:{free_port()}", receiver: busy}
+        result = subprocess.run(
+            [
+                *INFERWATCH,
+                "serve",
+                *("--data-dir", str(tmp_path / "data")),
+                *("--grpc-endpoint", ports["grpc"], "--http-endpoint", ports["http"]),
+            ],
+            capture_output=True,
+            timeout=120,
+        )
+    stderr = result.stderr.decode()
+    assert result.returncode == 1, stderr
+    assert f"inferwatch: cannot start: cannot listen on {busy}" in stderr
+    assert f"(receivers.{receiver}.endpoint)" in stderr
+    assert "Traceback" not in stderr and "GRPC_VERBOSITY" not in stderr
 
 
 def test_a_bad_rule_file_stops_start_up_with_its_errors_and_status_2(tmp_path: Path) -> None:
