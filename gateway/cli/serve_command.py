@@ -79,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
     from gateway.alerting.evaluator import RuleFilesError
     from gateway.app import Gateway  # imported late: --help and --print-config stay fast
     from gateway.quality import QualityRulesError
+    from gateway.storage.client import StorageUnavailable
     from processors.performance.triggers.model import TriggerLoadError
 
     gateway = Gateway(config)
@@ -124,6 +125,10 @@ def run(args: argparse.Namespace) -> int:
         )
         gateway.shutdown(grace=0)
         return 2
+    except StorageUnavailable as error:
+        print(f"inferwatch: cannot start: {error}", file=sys.stderr)
+        gateway.shutdown(grace=0)
+        return 1
     except OSError as error:
         print(
             f"inferwatch: cannot start: {error}. Is another process using the port or data directory?",

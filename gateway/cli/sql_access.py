@@ -148,7 +148,9 @@ _MISSING_SCHEMA = re.compile(
 
 def failure_message(error: Exception) -> str:
     """What a command prints when ``SqlSession.run`` raised."""
-    if isinstance(error, (GatewayNotAnswering, NoStorageYet)):
+    from gateway.storage.client import StorageUnavailable
+
+    if isinstance(error, (GatewayNotAnswering, NoStorageYet, StorageUnavailable)):
         return f"inferwatch: {error}"
     missing = _MISSING_SCHEMA.search(str(error))
     if missing:

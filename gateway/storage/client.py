@@ -85,3 +85,12 @@ def open_client(
         return clickhouse_connect.get_client(database=database, settings=settings or {}, **options)
     except clickhouse_connect.driver.exceptions.OperationalError as error:
         raise StorageUnavailable(f"cannot reach ClickHouse at {mask_dsn(dsn)}: {error}") from error
+    except clickhouse_connect.driver.exceptions.ProgrammingError as error:
+        if not parsed.embedded_path:
+            raise
+        # chdb says only "Error initializing EmbeddedServer" when another process holds the directory
+        raise StorageUnavailable(
+            f"cannot open the embedded ClickHouse in {parsed.embedded_path}: only one process at a time can, "
+            "and another one (an `inferwatch serve`?) may have it open. Stop it, or pass --url of that "
+            f"gateway to a CLI command, or use another --data-dir. ({error})"
+        ) from error

@@ -161,3 +161,25 @@ def test_sigterm_while_a_task_is_stuck_in_a_slow_query(tmp_path: Path) -> None:
     assert "not closing ClickHouse clients: slow-evaluation still running a query" in stderr
     assert "inferwatch stopped" in stderr
     assert time.monotonic() - began < 30  # start-up (migrations) included
+
+
+def test_a_data_directory_in_use_is_explained(tmp_path: Path) -> None:
+    """Embedded ClickHouse opens in one process at a time; chdb only says "Error initializing"."""
+    first = ServeProcess(tmp_path / "data")
+    try:
+        status, stderr = serve_until_it_exits(tmp_path / "data")
+        assert status == 1, stderr
+        assert f"cannot open the embedded ClickHouse in {tmp_path / 'data' / 'clickhouse'}" in stderr
+        assert "another one (an `inferwatch serve`?) may have it open" in stderr
+        assert "Traceback" not in stderr
+        nobody = f"receivers.http.endpoint=127.0.0.1:{free_port()}"  # so the CLI opens the directory
+        query = subprocess.run(
+            [*INFERWATCH, "query", "--set", f"data_dir={tmp_path / 'data'}", "--set", nobody, "SELECT 1"],
+            capture_output=True,
+            timeout=60,
+        )
+        assert query.returncode == 1
+        assert b"pass --url of that gateway" in query.stderr
+        assert b"Start `inferwatch serve`" not in query.stderr  # one is running: that advice misleads
+    finally:
+        assert first.stop() == 0
