@@ -3,8 +3,8 @@
 Reads: a ``Clock``. Writes: nothing itself; each task's ``run`` does its own I/O.
 A ``PeriodicTask`` calls ``run(now_unix_nano)`` every ``interval`` seconds on its own thread. A
 failing run is the task's boundary: it is logged, counted (``failures``) and retried at the next
-tick, never allowed to kill the thread. A failure repeating the previous one's error is logged on
-one line without the traceback (a task retried every second against a stopped ClickHouse would
+tick, never allowed to kill the thread. A failure repeating the previous one's error (numbers and
+ids aside) is logged on one line without the traceback (a task retried every second against a stopped ClickHouse would
 otherwise fill the log). Tests call ``run_once`` with a ``FakeClock`` instead of starting the thread,
 so nothing in them sleeps.
 """
@@ -12,12 +12,19 @@ so nothing in them sleeps.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Callable
 
 from gateway.clock import Clock
 
 log = logging.getLogger(__name__)
+
+
+def _shape(message: str) -> str:
+    """An error message without its numbers and ids: ClickHouse errors carry a new query_id and
+    times each run, and the same failure should still count as a repeat."""
+    return re.sub(r"[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}|\d+", "#", message)
 
 
 class PeriodicTask:
@@ -53,10 +60,10 @@ class PeriodicTask:
         except Exception as error:  # boundary: a failed evaluation must not stop the next ones
             self.failures += 1
             message = f"{type(error).__name__}: {error}"
-            if message == self.last_error:
+            if self.last_error is not None and _shape(message) == _shape(self.last_error):
                 self._repeats += 1
                 log.error(
-                    "%s failed again (%d times in a row, same error: %s); it runs again in %.0f s",
+                    "%s failed again (%d times in a row, same kind of error: %s); it runs again in %.0f s",
                     self.name,
                     self._repeats + 1,
                     message,

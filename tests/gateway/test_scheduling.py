@@ -73,6 +73,26 @@ def test_a_repeated_failure_logs_its_traceback_once(caplog: pytest.LogCaptureFix
     assert task.failures == 4 and task.last_error == "ConnectionError: timeout"
 
 
+def test_errors_differing_only_in_query_ids_and_numbers_count_as_repeats(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """ClickHouse's connection errors name a fresh query_id (and ports, times) on every attempt."""
+    ids = iter(["3ab2d0d0-badc-44dd-ae68-affa875bdd6c", "9f1c2e7a-0b1d-4c3e-8f00-1234567890ab"])
+
+    def run(now: int) -> None:
+        raise ConnectionError(f"http://127.0.0.1:8123/?query_id={next(ids)} refused after {now} ns")
+
+    clock = FakeClock()
+    task = PeriodicTask("alerting", 60, run, clock)
+    with caplog.at_level("ERROR", logger="gateway.scheduling"):
+        task.run_once()
+        clock.advance(60)
+        task.run_once()
+    records = [r for r in caplog.records if r.name == "gateway.scheduling"]
+    assert [r.exc_info is not None for r in records] == [True, False]
+    assert "9f1c2e7a-0b1d-4c3e-8f00-1234567890ab" in records[1].getMessage()  # the full message stays
+
+
 def test_stop_gives_up_on_a_run_that_hangs_and_says_so(caplog: pytest.LogCaptureFixture) -> None:
     release = threading.Event()
     started = threading.Event()
