@@ -4,9 +4,9 @@ Reads: a ``Clock``. Writes: nothing itself; each task's ``run`` does its own I/O
 A ``PeriodicTask`` calls ``run(now_unix_nano)`` every ``interval`` seconds on its own thread. A
 failing run is the task's boundary: it is logged, counted (``failures``) and retried at the next
 tick, never allowed to kill the thread. A failure repeating the previous one's error (numbers and
-ids aside) is logged on one line without the traceback (a task retried every second against a stopped ClickHouse would
-otherwise fill the log). Tests call ``run_once`` with a ``FakeClock`` instead of starting the thread,
-so nothing in them sleeps.
+ids aside) is logged on one line without the traceback (a task retried every second against a
+stopped ClickHouse would otherwise fill the log). Tests call ``run_once`` with a ``FakeClock``
+instead of starting the thread, so nothing in them sleeps.
 """
 
 from __future__ import annotations
