@@ -77,6 +77,10 @@ def open_client(
     options: dict[str, Any] = {"dsn": parsed.raw}
     if not parsed.is_embedded:
         options.update(connect_timeout=connect_timeout, send_receive_timeout=query_timeout)
+    elif query_timeout > 0:
+        # chdb runs in-process, with no socket to time out: ClickHouse itself bounds each statement
+        # (a stuck evaluation would otherwise hold its task, e.g. the alert rules, forever)
+        settings = {"max_execution_time": max(1, int(query_timeout)), **(settings or {})}
     try:
         if create_database:
             bootstrap = clickhouse_connect.get_client(**options)
