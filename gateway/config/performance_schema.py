@@ -9,25 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from processors.performance.evaluation import LOWER_IS_BETTER
+from processors.performance.evaluation import ESTIMATED_ACCURACY, LOWER_IS_BETTER, METRICS
 from processors.performance.metrics import BENCHMARKS
 
 Problems = list[tuple[str, str]]
 
-THRESHOLD_METRICS = (
-    "accuracy",
-    "precision",
-    "recall",
-    "f1",
-    "auc",
-    "log_loss",
-    "calibration_error",
-    "estimated_accuracy",
-    "mae",
-    "rmse",
-    "r2",
-    "mape",
-)
+THRESHOLD_METRICS = (*METRICS, ESTIMATED_ACCURACY)
 
 
 @dataclass(frozen=True)

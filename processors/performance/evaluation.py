@@ -42,6 +42,21 @@ from processors.performance.metrics import (
 )
 from processors.performance.windows import Window
 
+# The metrics a window publishes, in the order reports list them (classification, then regression).
+METRICS = (
+    "accuracy",
+    "precision",
+    "recall",
+    "f1",
+    "auc",
+    "log_loss",
+    "calibration_error",
+    "mae",
+    "rmse",
+    "r2",
+    "mape",
+)
+ESTIMATED_ACCURACY = "estimated_accuracy"  # CBPE, published beside them before labels arrive
 LOWER_IS_BETTER = frozenset({"mae", "rmse", "mape", "calibration_error", "log_loss"})
 DEFAULT_THRESHOLDS: Mapping[str, Threshold] = {
     name: BENCHMARKS[name] for name in ("accuracy", "precision", "recall", "f1")

@@ -11,22 +11,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from processors.performance.estimation import AccuracyEstimate
-from processors.performance.evaluation import Evaluation, calibration_table, status_details
+from processors.performance.evaluation import METRICS, Evaluation, calibration_table, status_details
 from processors.performance.metrics import Threshold
-
-METRIC_ORDER = (
-    "accuracy",
-    "precision",
-    "recall",
-    "f1",
-    "auc",
-    "log_loss",
-    "calibration_error",
-    "mae",
-    "rmse",
-    "r2",
-    "mape",
-)
 
 
 def report_document(
@@ -38,7 +24,7 @@ def report_document(
     triggers: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     metrics = {}
-    for name in METRIC_ORDER:
+    for name in METRICS:
         if name in evaluation.values:
             value = evaluation.values[name]
             samples = evaluation.samples_of(name)

@@ -13,25 +13,12 @@ from typing import Any
 
 from processors.alerting.rules.model import RuleError as TriggerError
 from processors.alerting.rules.model import RuleLoadError
+from processors.performance.evaluation import ESTIMATED_ACCURACY, METRICS
 
 KINDS = ("performance", "drift", "time", "data")
 # Daily series a performance trigger may watch: the metrics in ml_performance, and the request error
 # rate from ml_request_breakdown.
-PERFORMANCE_METRICS = (
-    "accuracy",
-    "precision",
-    "recall",
-    "f1",
-    "auc",
-    "log_loss",
-    "calibration_error",
-    "estimated_accuracy",
-    "mae",
-    "rmse",
-    "r2",
-    "mape",
-    "error_rate",
-)
+PERFORMANCE_METRICS = (*METRICS, ESTIMATED_ACCURACY, "error_rate")
 # Signals in ml_drift a drift trigger may watch; per-feature ones take min_features.
 DRIFT_SIGNALS = ("psi", "prediction_psi", "mean_shift", "drifted_features", "missing_rate")
 PER_FEATURE_DRIFT_SIGNALS = ("psi", "mean_shift", "missing_rate")
