@@ -101,6 +101,23 @@ MACROS: dict[str, str] = {
         f"mapFilter((k_, v_) -> startsWith(k_, '{keys.FEATURE_PREFIX}') "
         "AND isNull(toFloat64OrNull(v_)), {0}))"
     ),
+    # One row shape for ml_drift, ml_quality and ml_performance (processors/ml/series.py).
+    "signal_series_table": """(
+    EvaluatedAt DateTime64(3),
+    WindowStart DateTime64(3),
+    WindowEnd DateTime64(3),
+    ModelName LowCardinality(String),
+    ModelVersion LowCardinality(String),
+    Signal LowCardinality(String),
+    Labels Map(LowCardinality(String), String),
+    LabelsKey String,
+    Value Float64,
+    Samples UInt64,
+    Details String CODEC(ZSTD(3))
+) ENGINE = $ReplacingMergeTree(EvaluatedAt)
+PARTITION BY toYYYYMM(WindowEnd)
+ORDER BY (ModelName, Signal, ModelVersion, LabelsKey, WindowEnd)
+@ttl_ml(WindowEnd)""",
     "feature_sample_ppm": (
         "(SELECT toUInt64OrDefault(argMax(value, updated_at), toUInt64(1000000)) "
         "FROM $db.inferwatch_settings WHERE key = 'ml.feature_sample_ppm')"
