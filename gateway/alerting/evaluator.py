@@ -35,6 +35,7 @@ from gateway.alerting.alert_store import (
 from gateway.alerting.signal_source import BaselineCache, RequestCache, SignalCycle
 from gateway.alerting.silence_service import register_silence_routes
 from gateway.config.alerting_schema import AlertingConfig
+from gateway.config.paths import yaml_file_paths
 from gateway.scheduling import PeriodicTask
 from processors.alerting.evaluation import (
     Threshold,
@@ -78,8 +79,7 @@ def expand_rule_paths(paths: Sequence[str]) -> list[str]:
     for index, path in enumerate(paths):
         expanded = os.path.expanduser(path)
         if os.path.isdir(expanded):
-            names = sorted(n for n in os.listdir(expanded) if n.endswith((".yaml", ".yml")))
-            files.extend(os.path.join(expanded, name) for name in names)
+            files.extend(str(file) for file in yaml_file_paths([expanded]))
         elif any(char in expanded for char in "*?["):
             files.extend(sorted(glob.glob(expanded)))
         elif os.path.isfile(expanded):
